@@ -1,0 +1,39 @@
+# csit — build, test, benchmark and demo entry points.
+SWIFT        ?= swift
+APT_PACKAGES := libopenblas-dev libpng-dev libtiff-dev libjpeg-dev pkg-config
+# Tests run optimised: the numeric checks and model tests are too slow unoptimised.
+TEST_FLAGS   ?= -c release
+BENCH_ARGS   ?=
+
+.PHONY: deps build test bench demo clean
+
+## deps: install the system libraries (apt; quiet and quick when already present)
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+## build: release build of the csit and csit-bench executables
+build: deps
+	$(SWIFT) build -c release
+
+## test: every unit, gradient-check and golden test
+test: deps
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	$(SWIFT) test $(TEST_FLAGS) --skip-build
+
+## bench: kernel and layer benchmarks, one JSON line per measurement
+bench: build
+	.build/release/csit-bench $(BENCH_ARGS)
+
+## demo: build and run the main job on bundled data
+demo: build
+	.build/release/csit smoke
+
+clean:
+	rm -rf .build

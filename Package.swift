@@ -1,0 +1,52 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+// Kernels are compiled for AVX2/FMA on x86-64 (every server CPU since 2013); the
+// flag is dropped elsewhere so the package still builds on ARM.
+let kernelFlags: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+    .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-target-cpu", "haswell"],
+                 .when(platforms: [.linux])),
+]
+
+let package = Package(
+    name: "csit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "csit", targets: ["csit"]),
+        .executable(name: "csit-bench", targets: ["CSiTBench"]),
+        .library(name: "TensorKit", targets: ["TensorKit"]),
+        .library(name: "NeuralKit", targets: ["NeuralKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTIFF", path: "Sources/CTIFF", pkgConfig: "libtiff-4",
+                       providers: [.apt(["libtiff-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg-dev"])]),
+        .target(name: "TensorKit", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
+        .target(name: "NeuralKit", dependencies: ["TensorKit"], swiftSettings: kernelFlags),
+        .executableTarget(
+            name: "csit",
+            dependencies: [
+                "TensorKit", "NeuralKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
+        .executableTarget(
+            name: "CSiTBench",
+            dependencies: ["TensorKit", "NeuralKit",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: kernelFlags),
+        .testTarget(name: "TensorKitTests", dependencies: ["TensorKit"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "NeuralKitTests", dependencies: ["NeuralKit", "TensorKit"]),
+    ]
+)

@@ -1,0 +1,158 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One recorded operation: the inputs it read and how to push a gradient back to them.
+///
+/// `backward` receives the gradient of the op's output and returns one gradient per
+/// input (nil where the input needs none). A returned gradient may alias the incoming
+/// one; accumulation copies before it ever writes in place.
+final class GradNode {
+    let inputs: [Tensor]
+    let backward: (Tensor) -> [Tensor?]
+    init(inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
+        self.inputs = inputs
+        self.backward = backward
+    }
+}
+
+/// Whether operations record themselves for autodiff on the current thread.
+public enum GradMode {
+    private final class Box { var enabled = true }
+    private static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k) { ptr in
+            guard let ptr else { return }
+            Unmanaged<AnyObject>.fromOpaque(ptr).release()
+        }
+        return k
+    }()
+
+    private static var box: Box {
+        if let p = pthread_getspecific(key) {
+            return Unmanaged<Box>.fromOpaque(p).takeUnretainedValue()
+        }
+        let b = Box()
+        pthread_setspecific(key, Unmanaged.passRetained(b).toOpaque())
+        return b
+    }
+
+    /// True unless inside `withoutGrad`.
+    public static var isEnabled: Bool { box.enabled }
+
+    /// Runs `body` without recording: for evaluation and optimizer updates.
+    public static func withoutGrad<T>(_ body: () throws -> T) rethrows -> T {
+        let b = box
+        let saved = b.enabled
+        b.enabled = false
+        defer { b.enabled = saved }
+        return try body()
+    }
+}
+
+/// Runs `body` without recording operations for autodiff.
+public func withoutGrad<T>(_ body: () throws -> T) rethrows -> T {
+    try GradMode.withoutGrad(body)
+}
+
+extension Tensor {
+    /// True when an op reading `inputs` must record itself.
+    @inline(__always) static func needsGrad(_ inputs: Tensor...) -> Bool {
+        guard GradMode.isEnabled else { return false }
+        for t in inputs where t.requiresGrad { return true }
+        return false
+    }
+
+    /// Attaches `backward` to `self` as the result of an op over `inputs`, if any of them
+    /// requires a gradient and recording is on.
+    @discardableResult
+    func recorded(_ inputs: [Tensor], _ backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return self }
+        requiresGrad = true
+        node = GradNode(inputs: inputs, backward: backward)
+        return self
+    }
+
+    /// True for a tensor created by the user (no recorded history).
+    public var isLeaf: Bool { node == nil }
+
+    /// Adds `g` into `grad`, copying the first time so the stored gradient never aliases
+    /// another tensor's.
+    func accumulateGrad(_ g: Tensor) {
+        precondition(g.count == count, "gradient of shape \(g.shape) for tensor \(shape)")
+        if let existing = grad {
+            Kernels.add(existing.data, g.data, into: existing.data, count: count)
+        } else {
+            let c = Tensor(uninitializedShape: shape)
+            c.data.update(from: g.data, count: count)
+            grad = c
+        }
+    }
+
+    /// Reverse-mode differentiation from this scalar: fills `grad` of every leaf that
+    /// requires one (accumulating into existing gradients).
+    ///
+    /// Intermediate gradients are released as soon as they are consumed, and the recorded
+    /// graph is cut afterwards, so activations go back to the buffer pool.
+    public func backward(retainGraph: Bool = false) {
+        precondition(count == 1, "backward() needs a scalar, got \(shape)")
+        precondition(requiresGrad, "backward() on a tensor that does not require grad")
+        GradMode.withoutGrad { runBackward(retainGraph: retainGraph) }
+    }
+
+    private func runBackward(retainGraph: Bool) {
+        let order = topologicalOrder()
+        var grads: [ObjectIdentifier: Tensor] = [:]
+        var owned = Set<ObjectIdentifier>()
+        grads[ObjectIdentifier(self)] = Tensor(repeating: 1, shape: shape)
+        for t in order.reversed() {
+            guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
+            guard let node = t.node else {
+                t.accumulateGrad(g)
+                continue
+            }
+            let inputGrads = node.backward(g)
+            for (input, ig) in zip(node.inputs, inputGrads) {
+                guard let ig, input.requiresGrad else { continue }
+                let id = ObjectIdentifier(input)
+                if let existing = grads[id] {
+                    // Only a buffer this loop allocated may be written in place: a
+                    // gradient handed back by an op can alias another input's gradient.
+                    if owned.contains(id) {
+                        Kernels.add(existing.data, ig.data, into: existing.data, count: existing.count)
+                    } else {
+                        let sum = Tensor(uninitializedShape: input.shape)
+                        Kernels.add(existing.data, ig.data, into: sum.data, count: sum.count)
+                        grads[id] = sum
+                        owned.insert(id)
+                    }
+                } else {
+                    grads[id] = ig.shape == input.shape ? ig : ig.reshapedView(input.shape)
+                }
+            }
+            if !retainGraph { t.node = nil }
+        }
+        if !retainGraph { node = nil }
+    }
+
+    /// Tensors reachable from `self` through recorded ops, inputs before users.
+    private func topologicalOrder() -> [Tensor] {
+        var order: [Tensor] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(Tensor, Int)] = [(self, 0)]
+        visited.insert(ObjectIdentifier(self))
+        while let (t, i) = stack.popLast() {
+            let inputs = t.node?.inputs ?? []
+            if i < inputs.count {
+                stack.append((t, i + 1))
+                let child = inputs[i]
+                if child.requiresGrad && visited.insert(ObjectIdentifier(child)).inserted {
+                    stack.append((child, 0))
+                }
+            } else {
+                order.append(t)
+            }
+        }
+        return order
+    }
+}

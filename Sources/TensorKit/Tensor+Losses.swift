@@ -1,0 +1,63 @@
+import Foundation
+
+extension Tensor {
+    /// Mean cross-entropy of `[N, C]` logits against class indices, with label smoothing
+    /// `ε` (targets `(1−ε)·onehot + ε/C`, as PyTorch's `label_smoothing`).
+    public func crossEntropy(labels: [Int], labelSmoothing: Float = 0) -> Tensor {
+        precondition(rank == 2 && labels.count == shape[0], "crossEntropy: logits \(shape), \(labels.count) labels")
+        let C = shape[1]
+        let targets = Tensor(repeating: labelSmoothing / Float(C), shape: shape)
+        for (n, y) in labels.enumerated() {
+            precondition(y >= 0 && y < C, "label \(y) outside 0..<\(C)")
+            targets.data[n * C + y] += 1 - labelSmoothing
+        }
+        return crossEntropy(softTargets: targets)
+    }
+
+    /// Mean over rows of `−Σ_c t_c · log softmax(x)_c` for `[N, C]` logits and soft targets.
+    public func crossEntropy(softTargets t: Tensor) -> Tensor {
+        precondition(rank == 2 && t.shape == shape, "crossEntropy: logits \(shape), targets \(t.shape)")
+        let N = shape[0], C = shape[1]
+        let logp = Tensor(uninitializedShape: shape)
+        var total: Float = 0
+        for n in 0..<N {
+            Tensor.logSoftmaxRow(data + n * C, logp.data + n * C, C)
+            total -= Kernels.dot(t.data + n * C, logp.data + n * C, count: C)
+        }
+        let out = Tensor(scalar: total / Float(N))
+        return out.recorded([self, t]) { g in
+            let scale = g.item / Float(N)
+            var gx: Tensor? = nil, gt: Tensor? = nil
+            if self.requiresGrad {   // (softmax · Σt − t) / N
+                let d = Tensor(uninitializedShape: self.shape)
+                for n in 0..<N {
+                    let tp = t.data + n * C, lp = logp.data + n * C, dp = d.data + n * C
+                    let st = Kernels.sum(tp, count: C)
+                    for c in 0..<C { dp[c] = scale * (Foundation.exp(lp[c]) * st - tp[c]) }
+                }
+                gx = d
+            }
+            if t.requiresGrad { gt = logp.scaled(-scale) }
+            return [gx, gt]
+        }
+    }
+
+    /// Mean absolute difference between two same-shaped tensors.
+    public func l1Loss(_ target: Tensor) -> Tensor {
+        precondition(target.shape == shape, "l1Loss: \(shape) vs \(target.shape)")
+        var s: Float = 0
+        let a = data, b = target.data
+        for i in 0..<count { s += Swift.abs(a[i] - b[i]) }
+        let n = Float(count)
+        return Tensor(scalar: s / n).recorded([self, target]) { g in
+            let scale = g.item / n
+            let sign = Tensor(uninitializedShape: self.shape)
+            let sp = sign.data
+            for i in 0..<self.count {
+                let d = a[i] - b[i]
+                sp[i] = d > 0 ? scale : (d < 0 ? -scale : 0)
+            }
+            return [self.requiresGrad ? sign : nil, target.requiresGrad ? sign.scaled(-1) : nil]
+        }
+    }
+}

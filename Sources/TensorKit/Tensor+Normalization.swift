@@ -1,0 +1,104 @@
+import Foundation
+
+extension Tensor {
+    /// Layer normalisation over the last axis with affine `weight`/`bias` of `[D]`.
+    public func layerNorm(weight: Tensor?, bias: Tensor?, eps: Float = 1e-6) -> Tensor {
+        let D = shape.last!
+        let rows = count / D
+        let out = Tensor(uninitializedShape: shape)
+        // Per-row mean and 1/σ, kept for backward.
+        let stats = Tensor(uninitializedShape: [rows, 2])
+        let xp = data, yp = out.data, sp = stats.data
+        let wp = weight?.data, bp = bias?.data
+        Parallel.forEach(rows, minChunk: 64) { range in
+            for r in range {
+                let x = xp + r * D, y = yp + r * D
+                let mean = Kernels.sum(x, count: D) / Float(D)
+                var v: Float = 0
+                for i in 0..<D { let d = x[i] - mean; v += d * d }
+                let rstd = 1 / (v / Float(D) + eps).squareRoot()
+                sp[2 * r] = mean; sp[2 * r + 1] = rstd
+                if let wp, let bp {
+                    for i in 0..<D { y[i] = (x[i] - mean) * rstd * wp[i] + bp[i] }
+                } else {
+                    for i in 0..<D { y[i] = (x[i] - mean) * rstd }
+                }
+            }
+        }
+        var inputs = [self]
+        if let weight { inputs.append(weight) }
+        if let bias { inputs.append(bias) }
+        return out.recorded(inputs) { g in
+            let gp = g.data
+            let needX = self.requiresGrad
+            let gx = needX ? Tensor(uninitializedShape: self.shape) : nil
+            let needWB = (weight?.requiresGrad ?? false) || (bias?.requiresGrad ?? false)
+            let slots = Parallel.slotCount(rows, minChunk: 64)
+            // Per-slot partial sums of dγ and dβ, reduced after the parallel loop.
+            let partial = needWB ? Tensor(zeros: [slots, 2, D]) : nil
+            Parallel.forEachSlot(rows, minChunk: 64) { slot, range in
+                let gxp = gx?.data
+                let pw = partial.map { $0.data + slot * 2 * D }
+                for r in range {
+                    let x = xp + r * D, gy = gp + r * D
+                    let mean = sp[2 * r], rstd = sp[2 * r + 1]
+                    if let pw {
+                        for i in 0..<D { pw[i] += gy[i] * (x[i] - mean) * rstd; pw[D + i] += gy[i] }
+                    }
+                    if let gxp {
+                        // dx = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ · x̂)), ĝ = g · γ
+                        var s1: Float = 0, s2: Float = 0
+                        for i in 0..<D {
+                            let gh = gy[i] * (wp?[i] ?? 1)
+                            s1 += gh; s2 += gh * (x[i] - mean) * rstd
+                        }
+                        s1 /= Float(D); s2 /= Float(D)
+                        let dx = gxp + r * D
+                        for i in 0..<D {
+                            let xh = (x[i] - mean) * rstd
+                            dx[i] = rstd * (gy[i] * (wp?[i] ?? 1) - s1 - xh * s2)
+                        }
+                    }
+                }
+            }
+            var grads: [Tensor?] = [gx]
+            if let partial {
+                let gw = Tensor(zeros: [D]), gb = Tensor(zeros: [D])
+                for s in 0..<slots {
+                    Kernels.add(gw.data, partial.data + s * 2 * D, into: gw.data, count: D)
+                    Kernels.add(gb.data, partial.data + s * 2 * D + D, into: gb.data, count: D)
+                }
+                if weight != nil { grads.append(weight!.requiresGrad ? gw : nil) }
+                if bias != nil { grads.append(bias!.requiresGrad ? gb : nil) }
+            }
+            return grads
+        }
+    }
+
+    /// Rows scaled to unit L2 norm over the last axis: `x / max(‖x‖, eps)`.
+    public func l2Normalized(eps: Float = 1e-12) -> Tensor {
+        let D = shape.last!, rows = count / D
+        let out = Tensor(uninitializedShape: shape)
+        let norms = Tensor(uninitializedShape: [rows])
+        let xp = data, yp = out.data, np = norms.data
+        for r in 0..<rows {
+            let n = Swift.max(Kernels.dot(xp + r * D, xp + r * D, count: D).squareRoot(), eps)
+            np[r] = n
+            Kernels.scale(xp + r * D, by: 1 / n, into: yp + r * D, count: D)
+        }
+        return out.recorded([self]) { g in
+            let gx = Tensor(uninitializedShape: self.shape)
+            for r in 0..<rows {
+                let y = yp + r * D, gy = g.data + r * D, dx = gx.data + r * D
+                let n = np[r]
+                if n <= eps {   // clamped: the map is x / eps, linear
+                    Kernels.scale(gy, by: 1 / n, into: dx, count: D)
+                } else {        // (g − y·(g·y)) / ‖x‖
+                    let dotGY = Kernels.dot(gy, y, count: D)
+                    for i in 0..<D { dx[i] = (gy[i] - y[i] * dotGY) / n }
+                }
+            }
+            return [gx]
+        }
+    }
+}

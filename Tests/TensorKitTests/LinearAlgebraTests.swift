@@ -1,0 +1,90 @@
+import XCTest
+import TensorKit
+
+final class LinearAlgebraTests: XCTestCase {
+    /// Naive `op(a) · op(b)` for one matrix pair.
+    func naive(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, tA: Bool, tB: Bool) -> [Float] {
+        var c = [Float](repeating: 0, count: m * n)
+        for i in 0..<m { for j in 0..<n {
+            var s: Float = 0
+            for p in 0..<k { s += (tA ? a[p * m + i] : a[i * k + p]) * (tB ? b[j * k + p] : b[p * n + j]) }
+            c[i * n + j] = s
+        } }
+        return c
+    }
+
+    func testMatmulMatchesNaiveForAllTransposes() {
+        let (m, n, k) = (5, 4, 3)
+        for tA in [false, true] { for tB in [false, true] {
+            let a = GradientCheck.random(tA ? [k, m] : [m, k], seed: 11)
+            let b = GradientCheck.random(tB ? [n, k] : [k, n], seed: 12)
+            let c = Tensor.matmul(a, b, transposeA: tA, transposeB: tB)
+            XCTAssertEqual(c.shape, [m, n])
+            let ref = naive(a.scalars, b.scalars, m: m, n: n, k: k, tA: tA, tB: tB)
+            for (x, y) in zip(c.scalars, ref) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+            GradientCheck.check([a, b]) { Tensor.matmul($0[0], $0[1], transposeA: tA, transposeB: tB) }
+        } }
+    }
+
+    func testBatchedMatmul() {
+        let (B, m, n, k) = (3, 4, 5, 6)
+        for tA in [false, true] { for tB in [false, true] {
+            let a = GradientCheck.random(tA ? [B, k, m] : [B, m, k], seed: 21)
+            let b = GradientCheck.random(tB ? [B, n, k] : [B, k, n], seed: 22)
+            let c = Tensor.matmul(a, b, transposeA: tA, transposeB: tB)
+            XCTAssertEqual(c.shape, [B, m, n])
+            for bi in 0..<B {
+                let ref = naive(Array(a.scalars[(bi * m * k)..<((bi + 1) * m * k)]),
+                                Array(b.scalars[(bi * n * k)..<((bi + 1) * n * k)]), m: m, n: n, k: k, tA: tA, tB: tB)
+                for (x, y) in zip(c.scalars[(bi * m * n)..<((bi + 1) * m * n)], ref) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+            }
+            GradientCheck.check([a, b]) { Tensor.matmul($0[0], $0[1], transposeA: tA, transposeB: tB) }
+        } }
+        // A rank-3 batch against one shared matrix.
+        let x = GradientCheck.random([2, 3, 4], seed: 23), w = GradientCheck.random([4, 5], seed: 24)
+        GradientCheck.check([x, w]) { Tensor.matmul($0[0], $0[1]) }
+        GradientCheck.check([x, GradientCheck.random([5, 4], seed: 25)]) { Tensor.matmul($0[0], $0[1], transposeB: true) }
+    }
+
+    func testLinear() {
+        let x = GradientCheck.random([2, 3, 6], seed: 31)
+        let w = GradientCheck.random([4, 6], seed: 32), b = GradientCheck.random([4], seed: 33)
+        let y = Tensor.linear(x, weight: w, bias: b)
+        XCTAssertEqual(y.shape, [2, 3, 4])
+        let ref = naive(x.scalars, w.scalars, m: 6, n: 4, k: 6, tA: false, tB: true)
+        for i in 0..<6 { for j in 0..<4 { XCTAssertEqual(y.data[i * 4 + j], ref[i * 4 + j] + b.data[j], accuracy: 1e-5) } }
+        GradientCheck.check([x, w, b]) { Tensor.linear($0[0], weight: $0[1], bias: $0[2]) }
+        GradientCheck.check([x, w]) { Tensor.linear($0[0], weight: $0[1], bias: nil) }
+    }
+
+    func testFrozenWeightGetsNoGradient() {
+        let x = GradientCheck.random([3, 4]), w = GradientCheck.random([2, 4])
+        x.requiresGrad = true
+        w.requiresGrad = false
+        Tensor.linear(x, weight: w, bias: nil).sum().backward()
+        XCTAssertNil(w.grad)
+        XCTAssertNotNil(x.grad)
+        // Nothing requires grad: nothing is recorded.
+        x.requiresGrad = false
+        XCTAssertFalse(Tensor.linear(x, weight: w, bias: nil).requiresGrad)
+    }
+
+    func testNoGradScopeRecordsNothing() {
+        let w = GradientCheck.random([2, 2]); w.requiresGrad = true
+        let y = withoutGrad { (w * w).sum() }
+        XCTAssertFalse(y.requiresGrad)
+        XCTAssertTrue(GradMode.isEnabled)
+    }
+
+    func testGradientsAccumulateAcrossBackwardCalls() {
+        let w = Tensor([1, 2, 3], shape: [3], requiresGrad: true)
+        (w * w).sum().backward()
+        (w * 3).sum().backward()
+        XCTAssertEqual(w.grad!.scalars, [5, 7, 9])
+        // A tensor used twice in one graph sums both paths.
+        w.grad = nil
+        let y = w * w
+        (y + y * w).sum().backward()
+        XCTAssertEqual(w.grad!.scalars, [2 + 3, 4 + 12, 6 + 27])
+    }
+}

@@ -1,0 +1,37 @@
+import XCTest
+import TensorKit
+
+final class NormalizationTests: XCTestCase {
+    func testLayerNormValuesAndGradients() {
+        let x = Tensor([1, 2, 3, 4, 2, 2, 2, 6], shape: [2, 4])
+        let y = x.layerNorm(weight: nil, bias: nil, eps: 0)
+        let s = Float(1.25).squareRoot()
+        XCTAssertEqual(y.scalars[0], -1.5 / s, accuracy: 1e-6)
+        XCTAssertEqual(y.scalars[3], 1.5 / s, accuracy: 1e-6)
+        let xr = GradientCheck.random([3, 5, 8], seed: 51)
+        let w = GradientCheck.random([8], 0.5, 1.5, seed: 52), b = GradientCheck.random([8], seed: 53)
+        GradientCheck.check([xr, w, b]) { $0[0].layerNorm(weight: $0[1], bias: $0[2], eps: 1e-6) }
+        GradientCheck.check([xr]) { $0[0].layerNorm(weight: nil, bias: nil) }
+    }
+
+    func testSoftmaxFamily() {
+        let x = GradientCheck.random([4, 7], -3, 3, seed: 61)
+        let p = x.softmax()
+        for r in 0..<4 { XCTAssertEqual(p.scalars[(r * 7)..<(r * 7 + 7)].reduce(0, +), 1, accuracy: 1e-6) }
+        let lp = x.logSoftmax()
+        for i in 0..<x.count { XCTAssertEqual(lp.data[i], Foundation.log(p.data[i]), accuracy: 1e-5) }
+        GradientCheck.check([x]) { $0[0].softmax() }
+        GradientCheck.check([x]) { $0[0].softmax(scale: 0.35) }
+        GradientCheck.check([x]) { $0[0].logSoftmax() }
+        // Large logits must not overflow.
+        let big = Tensor([1000, 1001, 999], shape: [1, 3]).softmax()
+        XCTAssertFalse(big.scalars.contains { $0.isNaN })
+    }
+
+    func testL2Normalize() {
+        let x = GradientCheck.random([3, 6], seed: 71)
+        let y = x.l2Normalized()
+        for r in 0..<3 { XCTAssertEqual(Kernels.dot(y.data + r * 6, y.data + r * 6, count: 6), 1, accuracy: 1e-5) }
+        GradientCheck.check([x]) { $0[0].l2Normalized() }
+    }
+}
