@@ -96,15 +96,22 @@ extension Tensor {
     /// graph is cut afterwards, so activations go back to the buffer pool.
     public func backward(retainGraph: Bool = false) {
         precondition(count == 1, "backward() needs a scalar, got \(shape)")
-        precondition(requiresGrad, "backward() on a tensor that does not require grad")
-        GradMode.withoutGrad { runBackward(retainGraph: retainGraph) }
+        backward(gradient: Tensor(repeating: 1, shape: shape), retainGraph: retainGraph)
     }
 
-    private func runBackward(retainGraph: Bool) {
+    /// Reverse-mode differentiation seeded with `gradient` (same shape as `self`), i.e. the
+    /// vector–Jacobian product; `backward()` is this with a gradient of one.
+    public func backward(gradient: Tensor, retainGraph: Bool = false) {
+        precondition(requiresGrad, "backward() on a tensor that does not require grad")
+        precondition(gradient.count == count, "seed gradient \(gradient.shape) for \(shape)")
+        GradMode.withoutGrad { runBackward(seed: gradient, retainGraph: retainGraph) }
+    }
+
+    private func runBackward(seed: Tensor, retainGraph: Bool) {
         let order = topologicalOrder()
         var grads: [ObjectIdentifier: Tensor] = [:]
         var owned = Set<ObjectIdentifier>()
-        grads[ObjectIdentifier(self)] = Tensor(repeating: 1, shape: shape)
+        grads[ObjectIdentifier(self)] = seed
         for t in order.reversed() {
             guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
             guard let node = t.node else {

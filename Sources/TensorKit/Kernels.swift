@@ -31,6 +31,22 @@ public enum Kernels {
         return s
     }
 
+    /// Σ (x − mean)², with vector partial sums.
+    @inline(__always)
+    public static func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, mean: Float, count: Int) -> Float {
+        var acc = SIMD8<Float>.zero
+        let m = SIMD8<Float>(repeating: mean)
+        var i = 0
+        while i + 8 <= count {
+            let d = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - m
+            acc = acc.addingProduct(d, d)
+            i += 8
+        }
+        var s = acc.sum()
+        while i < count { let d = x[i] - mean; s += d * d; i += 1 }
+        return s
+    }
+
     @inline(__always)
     public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
         var acc = SIMD8<Float>.zero

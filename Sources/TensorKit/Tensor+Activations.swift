@@ -1,31 +1,31 @@
 import Foundation
 
 extension Tensor {
-    /// Applies a vectorised map over all elements in parallel; no autodiff.
-    func mapped(_ f: (VectorMath.V) -> VectorMath.V) -> Tensor {
+    /// Applies a vectorised kernel over all elements in parallel; no autodiff.
+    func mapped<K: VectorUnaryKernel>(_ k: K.Type) -> Tensor {
         let out = Tensor(uninitializedShape: shape)
         let x = data, y = out.data
         Parallel.forEach(count, minChunk: 1 << 14) { r in
-            VectorMath.map(x + r.lowerBound, y + r.lowerBound, count: r.count, f)
+            VectorMath.map(k, x + r.lowerBound, y + r.lowerBound, count: r.count)
         }
         return out
     }
 
     /// Combines two same-shaped tensors elementwise in parallel; no autodiff.
-    func zipMapped(_ other: Tensor, _ f: (VectorMath.V, VectorMath.V) -> VectorMath.V) -> Tensor {
+    func zipMapped<K: VectorBinaryKernel>(_ other: Tensor, _ k: K.Type) -> Tensor {
         precondition(other.count == count)
         let out = Tensor(uninitializedShape: shape)
         let a = data, b = other.data, y = out.data
         Parallel.forEach(count, minChunk: 1 << 14) { r in
-            VectorMath.map2(a + r.lowerBound, b + r.lowerBound, y + r.lowerBound, count: r.count, f)
+            VectorMath.map2(k, a + r.lowerBound, b + r.lowerBound, y + r.lowerBound, count: r.count)
         }
         return out
     }
 
     /// eˣ elementwise.
     public func exp() -> Tensor {
-        let out = mapped { VectorMath.exp($0) }
-        return out.recorded([self]) { g in [g.zipMapped(out) { $0 * $1 }] }
+        let out = mapped(ExpKernel.self)
+        return out.recorded([self]) { g in [g.zipMapped(out, MulKernel.self)] }
     }
 
     /// Natural logarithm elementwise.
@@ -33,15 +33,13 @@ extension Tensor {
         let out = Tensor(uninitializedShape: shape)
         let x = data, y = out.data
         for i in 0..<count { y[i] = Foundation.log(x[i]) }
-        return out.recorded([self]) { g in [g.zipMapped(self) { $0 / $1 }] }
+        return out.recorded([self]) { g in [g.zipMapped(self, DivKernel.self)] }
     }
 
     /// max(x, 0) elementwise.
     public func relu() -> Tensor {
-        let out = mapped { $0.replacing(with: 0, where: $0 .< 0) }
-        return out.recorded([self]) { g in
-            [g.zipMapped(out) { gv, y in gv.replacing(with: 0, where: y .<= 0) }]
-        }
+        let out = mapped(ReluKernel.self)
+        return out.recorded([self]) { g in [g.zipMapped(out, ReluBackwardKernel.self)] }
     }
 
     /// Hyperbolic tangent elementwise.
@@ -49,25 +47,39 @@ extension Tensor {
         let out = Tensor(uninitializedShape: shape)
         let x = data, y = out.data
         for i in 0..<count { y[i] = Foundation.tanh(x[i]) }
-        return out.recorded([self]) { g in [g.zipMapped(out) { gv, y in gv * (1 - y * y) }] }
+        return out.recorded([self]) { g in [g.zipMapped(out, TanhBackwardKernel.self)] }
     }
 
     /// Exact GELU, `x · Φ(x)` with Φ from erf (PyTorch's default, not the tanh form).
     public func gelu() -> Tensor {
-        let out = mapped(Tensor.geluForward)
-        return out.recorded([self]) { g in [g.zipMapped(self, Tensor.geluBackward)] }
+        let out = mapped(GeluKernel.self)
+        return out.recorded([self]) { g in [g.zipMapped(self, GeluBackwardKernel.self)] }
     }
+}
 
-    @inline(__always)
-    static func geluForward(_ x: VectorMath.V) -> VectorMath.V {
-        0.5 * x * (1 + VectorMath.erf(x * 0.70710678118654752))
-    }
-
-    /// `g · GELU'(x)`; GELU'(x) = Φ(x) + x·φ(x).
-    @inline(__always)
-    static func geluBackward(_ g: VectorMath.V, _ x: VectorMath.V) -> VectorMath.V {
-        let cdf = 0.5 * (1 + VectorMath.erf(x * 0.70710678118654752))
-        let pdf = VectorMath.exp(-0.5 * x * x) * 0.39894228040143268
-        return g * (cdf + x * pdf)
+typealias V8 = SIMD8<Float>
+enum ExpKernel: VectorUnaryKernel { @inline(__always) static func apply(_ x: V8) -> V8 { VectorMath.exp(x) } }
+enum ReluKernel: VectorUnaryKernel {
+    @inline(__always) static func apply(_ x: V8) -> V8 { x.replacing(with: 0, where: x .< 0) }
+}
+enum MulKernel: VectorBinaryKernel { @inline(__always) static func apply(_ a: V8, _ b: V8) -> V8 { a * b } }
+enum DivKernel: VectorBinaryKernel { @inline(__always) static func apply(_ a: V8, _ b: V8) -> V8 { a / b } }
+enum ReluBackwardKernel: VectorBinaryKernel {
+    @inline(__always) static func apply(_ g: V8, _ y: V8) -> V8 { g.replacing(with: 0, where: y .<= 0) }
+}
+enum TanhBackwardKernel: VectorBinaryKernel {
+    @inline(__always) static func apply(_ g: V8, _ y: V8) -> V8 { g * (1 - y * y) }
+}
+/// Exact GELU: `x · Φ(x)`, Φ(x) = ½(1 + erf(x/√2)).
+enum GeluKernel: VectorUnaryKernel {
+    @inline(__always) static func apply(_ x: V8) -> V8 { 0.5 * x * (1 + VectorMath.erf(x * 0.70710678118654752)) }
+}
+/// `g · GELU'(x)`; GELU'(x) = Φ(x) + x·φ(x).
+enum GeluBackwardKernel: VectorBinaryKernel {
+    @inline(__always) static func apply(_ g: V8, _ x: V8) -> V8 {
+        // erf(x/√2) brings exp(−x²/2) along: φ(x) = exp(−x²/2)/√(2π).
+        let (e, gauss) = VectorMath.erfAndGaussian(x * 0.70710678118654752)
+        let cdf = 0.5 * (1 + e)
+        return g * cdf.addingProduct(x, gauss * 0.39894228040143268)
     }
 }

@@ -14,8 +14,7 @@ extension Tensor {
             for r in range {
                 let x = xp + r * D, y = yp + r * D
                 let mean = Kernels.sum(x, count: D) / Float(D)
-                var v: Float = 0
-                for i in 0..<D { let d = x[i] - mean; v += d * d }
+                let v = Kernels.sumOfSquaredDeviations(x, mean: mean, count: D)
                 let rstd = 1 / (v / Float(D) + eps).squareRoot()
                 sp[2 * r] = mean; sp[2 * r + 1] = rstd
                 if let wp, let bp {

@@ -25,12 +25,32 @@ extension Tensor {
 
     @inline(__always)
     static func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ D: Int, _ scale: Float) {
+        typealias V = SIMD8<Float>
+        var mv = V(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= D {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: V.self)
+            mv.replace(with: v, where: v .> mv)
+            i += 8
+        }
         var m = -Float.infinity
-        for i in 0..<D { m = Swift.max(m, x[i]) }
-        let ms = m * scale
-        VectorMath.map(x, y, count: D) { VectorMath.exp($0 * scale - ms) }
-        let inv = 1 / Kernels.sum(y, count: D)
-        for i in 0..<D { y[i] *= inv }
+        for j in 0..<8 { m = Swift.max(m, mv[j]) }
+        while i < D { m = Swift.max(m, x[i]); i += 1 }
+        // exp(scale·(x − m)) and its sum in one pass (scale > 0 keeps m the maximiser).
+        let sv = V(repeating: scale), ms = V(repeating: -m * scale)
+        var acc = V.zero
+        i = 0
+        while i + 8 <= D {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: V.self)
+            let e = VectorMath.exp(ms.addingProduct(v, sv))
+            UnsafeMutableRawPointer(y + i).storeBytes(of: e, as: V.self)
+            acc += e
+            i += 8
+        }
+        var total = acc.sum()
+        while i < D { let e = VectorMath.exp(x[i] * scale - m * scale); y[i] = e; total += e; i += 1 }
+        let inv = 1 / total
+        for j in 0..<D { y[j] *= inv }
     }
 
     /// log-softmax over the last axis.

@@ -1,0 +1,163 @@
+import Foundation
+import TensorKit
+
+/// Kernel and layer benchmarks at the shapes of csit-compact, each beside its own
+/// reference (raw sgemm for GEMM-bound ops, a parallel copy for memory-bound ones).
+struct KernelBenchmarks {
+    var batch: Int
+    var threads: Int
+    var emit: (BenchRecord) -> Void
+
+    private func record(_ name: String, _ shape: String) -> BenchRecord {
+        var r = BenchRecord()
+        r.set("bench", name); r.set("shape", shape); r.set("threads", threads)
+        return r
+    }
+
+    private func randomTensor(_ shape: [Int], seed: UInt64) -> Tensor {
+        var rng = RNG(seed: seed, stream: "bench")
+        return Tensor.uniform(shape, -1, 1, rng: &rng)
+    }
+
+    /// Median seconds of raw `cblas_sgemm` calls.
+    private func rawSgemm(_ calls: [(tA: Bool, tB: Bool, m: Int, n: Int, k: Int)]) -> Double {
+        let bufs = calls.map { c -> (Tensor, Tensor, Tensor) in
+            (randomTensor([c.m * c.k], seed: 1), randomTensor([c.k * c.n], seed: 2), Tensor(zeros: [c.m * c.n]))
+        }
+        return Timing.median(Timing.measure {
+            for (c, (a, b, out)) in zip(calls, bufs) {
+                BLAS.sgemm(transA: c.tA, transB: c.tB, m: c.m, n: c.n, k: c.k, a: a.data, lda: c.tA ? c.m : c.k,
+                           b: b.data, ldb: c.tB ? c.k : c.n, c: out.data, ldc: c.n)
+            }
+        })
+    }
+
+    /// Seconds of the backward pass alone: (forward + backward from `seed`) − forward.
+    private func backwardTime(_ seed: Tensor, inputs: [Tensor], _ forward: () -> Tensor) -> Double {
+        for t in inputs { t.requiresGrad = true }
+        let both = Timing.median(Timing.measure {
+            for t in inputs { t.grad = nil }
+            forward().backward(gradient: seed)
+        })
+        let fwd = Timing.median(Timing.measure { _ = forward() })
+        for t in inputs { t.requiresGrad = false; t.grad = nil }
+        return both - fwd
+    }
+
+    func runLinear() {
+        let rows = 2 * batch * 198
+        for (inF, outF) in [(192, 576), (576, 192), (192, 192)] {
+            let x = randomTensor([rows, inF], seed: 3), w = randomTensor([outF, inF], seed: 4)
+            let b = randomTensor([outF], seed: 5)
+            let flops = 2.0 * Double(rows * inF * outF)
+            let shape = "\(rows)x\(inF)->\(outF)"
+
+            let fwd = Timing.median(Timing.measure { _ = withoutGrad { Tensor.linear(x, weight: w, bias: b) } })
+            let rawF = rawSgemm([(false, true, rows, outF, inF)])
+            var r = record("linear_forward", shape)
+            r.set("median_ms", fwd * 1e3); r.set("gflops", flops / fwd / 1e9)
+            r.set("sgemm_gflops", flops / rawF / 1e9); r.set("ratio_vs_sgemm", rawF / fwd)
+            emit(r)
+
+            let g = randomTensor([rows, outF], seed: 6)
+            let bwd = backwardTime(g, inputs: [x, w, b]) { Tensor.linear(x, weight: w, bias: b) }
+            let rawB = rawSgemm([(false, false, rows, inF, outF), (true, false, outF, inF, rows)])
+            r = record("linear_backward", shape)
+            r.set("median_ms", bwd * 1e3); r.set("gflops", 2 * flops / bwd / 1e9)
+            r.set("sgemm_gflops", 2 * flops / rawB / 1e9); r.set("ratio_vs_sgemm", rawB / bwd)
+            emit(r)
+        }
+    }
+
+    func runConv() {
+        let x = randomTensor([batch, 64, 56, 56], seed: 7), w = randomTensor([192, 64, 7, 7], seed: 8)
+        let (K, P) = (64 * 49, 28 * 28)
+        let flops = 2.0 * Double(batch * 192 * K * P)
+        let shape = "\(batch)x64x56x56 k7 s2 ->192"
+        let fwd = Timing.median(Timing.measure { _ = withoutGrad { Tensor.conv2d(x, weight: w, stride: 2, padding: 3) } })
+        // The same GEMMs without im2col, threaded the way the conv threads them.
+        let a = randomTensor([192 * K], seed: 9), bm = randomTensor([K * P], seed: 10)
+        let outs = Tensor(zeros: [batch * 192 * P])
+        let raw = Timing.median(Timing.measure {
+            Parallel.forEach(batch) { r in
+                for i in r { BLAS.sgemm(m: 192, n: P, k: K, a: a.data, lda: K, b: bm.data, ldb: P, c: outs.data + i * 192 * P, ldc: P) }
+            }
+        })
+        var r = record("conv2d_forward", shape)
+        r.set("median_ms", fwd * 1e3); r.set("gflops", flops / fwd / 1e9)
+        r.set("sgemm_gflops", flops / raw / 1e9); r.set("ratio_vs_sgemm", raw / fwd)
+        emit(r)
+
+        let g = randomTensor([batch, 192, 28, 28], seed: 11)
+        let bwd = backwardTime(g, inputs: [x, w]) { Tensor.conv2d(x, weight: w, stride: 2, padding: 3) }
+        r = record("conv2d_backward", shape)
+        r.set("median_ms", bwd * 1e3); r.set("gflops", 2 * flops / bwd / 1e9)
+        r.set("sgemm_gflops", flops / raw / 1e9); r.set("ratio_vs_sgemm", 2 * raw / bwd)
+        emit(r)
+    }
+
+    /// Memory-bound kernels at the model's shapes (cache-resident, beside an equally
+    /// cache-resident copy) and, with `rowsOverride`, on buffers far larger than the last
+    /// cache level (beside a DRAM copy).
+    func runMemoryBound(rowsOverride: Int? = nil) {
+        let rows = rowsOverride ?? 2 * batch * 198
+        let x = randomTensor([rows, 576], seed: 12)
+        let bytes = Double(x.count * 4 * 2)   // one read and one write per element
+        let dst = Tensor(zeros: x.shape)
+        let copy = Timing.median(Timing.measure { Kernels.parallelCopy(x.data, dst.data, count: x.count) })
+        var r = record(rowsOverride == nil ? "copy" : "copy_dram", "\(rows)x576")
+        r.set("median_ms", copy * 1e3); r.set("gb_per_s", bytes / copy / 1e9)
+        emit(r)
+        let copyBW = bytes / copy
+
+        let suffix = rowsOverride == nil ? "" : "_dram"
+        func report(_ name: String, _ shape: String, bytes: Double, _ body: @escaping () -> Void) {
+            let t = Timing.median(Timing.measure(body))
+            var r = record(name + suffix, shape)
+            r.set("median_ms", t * 1e3); r.set("gb_per_s", bytes / t / 1e9)
+            r.set("copy_gb_per_s", copyBW / 1e9); r.set("ratio_vs_copy", bytes / t / copyBW)
+            emit(r)
+        }
+        report("gelu_forward", "\(rows)x576", bytes: bytes) { _ = withoutGrad { x.gelu() } }
+        let g = randomTensor(x.shape, seed: 13)
+        x.requiresGrad = true
+        let gb = backwardTime(g, inputs: [x]) { x.gelu() }
+        x.requiresGrad = false
+        var rb = record("gelu_backward" + suffix, "\(rows)x576")
+        rb.set("median_ms", gb * 1e3); rb.set("gb_per_s", bytes * 1.5 / gb / 1e9)
+        rb.set("copy_gb_per_s", copyBW / 1e9); rb.set("ratio_vs_copy", bytes * 1.5 / gb / copyBW)
+        emit(rb)
+        let x192 = randomTensor([rows * 3, 192], seed: 14)
+        let lw = Tensor(repeating: 1, shape: [192]), lb = Tensor(zeros: [192])
+        report("layernorm_forward", "\(rows * 3)x192", bytes: Double(x192.count * 8)) {
+            _ = withoutGrad { x192.layerNorm(weight: lw, bias: lb) }
+        }
+        let heads = rowsOverride.map { $0 / 198 * 576 / 198 } ?? batch * 6
+        let scores = randomTensor([heads, 198, 198], seed: 15)
+        report("softmax_forward", "\(heads)x198x198", bytes: Double(scores.count * 8)) {
+            _ = withoutGrad { scores.softmax(scale: 0.17) }
+        }
+    }
+
+    func runAttention() {
+        // [B·h, N, dh] per view batch: 2·B images × 6 heads, 198 tokens, 32 dims.
+        let bh = 2 * batch * 6, n = 198, dh = 32
+        let q = randomTensor([bh, n, dh], seed: 16), k = randomTensor([bh, n, dh], seed: 17)
+        let v = randomTensor([bh, n, dh], seed: 18)
+        let flops = 2.0 * 2.0 * Double(bh * n * n * dh)
+        let shape = "\(bh)x\(n)x\(dh)"
+        func attend() -> Tensor {
+            let s = Tensor.matmul(q, k, transposeB: true).softmax(scale: 1 / Float(dh).squareRoot())
+            return Tensor.matmul(s, v)
+        }
+        let fwd = Timing.median(Timing.measure { _ = withoutGrad { attend() } })
+        var r = record("attention_forward", shape)
+        r.set("median_ms", fwd * 1e3); r.set("gflops", flops / fwd / 1e9)
+        emit(r)
+        let seed = randomTensor([bh, n, dh], seed: 19)
+        let total = backwardTime(seed, inputs: [q, k, v]) { attend() } + fwd
+        r = record("attention_forward_backward", shape)
+        r.set("median_ms", total * 1e3); r.set("gflops", 3 * flops / total / 1e9)
+        emit(r)
+    }
+}
