@@ -47,6 +47,7 @@ let package = Package(
             swiftSettings: kernelFlags),
         .testTarget(name: "TensorKitTests", dependencies: ["TensorKit"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "NeuralKitTests", dependencies: ["NeuralKit", "TensorKit"]),
+        .testTarget(name: "NeuralKitTests", dependencies: ["NeuralKit", "TensorKit"],
+                    resources: [.copy("Fixtures")]),
     ]
 )
