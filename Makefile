@@ -25,7 +25,7 @@ build: deps
 ## test: every unit, gradient-check and golden test
 test: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
-	$(SWIFT) test $(TEST_FLAGS) --skip-build
+	$(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
 
 ## bench: kernel and layer benchmarks, one JSON line per measurement
 bench: build
