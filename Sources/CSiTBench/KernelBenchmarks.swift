@@ -150,6 +150,30 @@ struct KernelBenchmarks {
             let s = Tensor.matmul(q, k, transposeB: true).softmax(scale: 1 / Float(dh).squareRoot())
             return Tensor.matmul(s, v)
         }
+        // Per-head GEMMs: one per thread with single-threaded BLAS (the engine's choice)
+        // against one after another with multi-threaded BLAS.
+        let scores = Tensor(zeros: [bh, n, n])
+        let perThread = Timing.median(Timing.measure {
+            Parallel.forEach(bh) { r in
+                for i in r {
+                    BLAS.sgemm(transB: true, m: n, n: n, k: dh, a: q.data + i * n * dh, lda: dh,
+                               b: k.data + i * n * dh, ldb: dh, c: scores.data + i * n * n, ldc: n)
+                }
+            }
+        })
+        let blasThreaded = Timing.median(Timing.measure {
+            for i in 0..<bh {
+                BLAS.sgemm(transB: true, m: n, n: n, k: dh, a: q.data + i * n * dh, lda: dh,
+                           b: k.data + i * n * dh, ldb: dh, c: scores.data + i * n * n, ldc: n)
+            }
+        })
+        for (strategy, t) in [("heads_over_threads", perThread), ("blas_threads", blasThreaded)] {
+            var r = record("attention_qk_gemms", shape)
+            r.set("strategy", strategy); r.set("median_ms", t * 1e3)
+            r.set("gflops", 2.0 * Double(bh * n * n * dh) / t / 1e9)
+            emit(r)
+        }
+
         let fwd = Timing.median(Timing.measure { _ = withoutGrad { attend() } })
         var r = record("attention_forward", shape)
         r.set("median_ms", fwd * 1e3); r.set("gflops", flops / fwd / 1e9)

@@ -42,7 +42,7 @@ extension Tensor {
         i = 0
         while i + 8 <= D {
             let v = UnsafeRawPointer(x + i).loadUnaligned(as: V.self)
-            let e = VectorMath.exp(ms.addingProduct(v, sv))
+            let e = VectorMath.expNonPositive(ms.addingProduct(v, sv))
             UnsafeMutableRawPointer(y + i).storeBytes(of: e, as: V.self)
             acc += e
             i += 8

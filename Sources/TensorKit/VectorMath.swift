@@ -1,8 +1,8 @@
 /// Vectorised transcendental functions for the memory-bound activation kernels.
 ///
 /// `exp` is Cephes' single-precision polynomial (max relative error ≈ 2 ulp); `erf` is
-/// Abramowitz & Stegun 7.1.26 (max absolute error 1.5e-7), accurate to float precision
-/// for GELU while staying an order of magnitude faster than scalar `erff`.
+/// the rational approximation Eigen and XLA use for Float (a few ulp, no exponential), so
+/// exact GELU costs little more than a memory pass.
 public enum VectorMath {
     public typealias V = SIMD8<Float>
 
@@ -35,24 +35,32 @@ public enum VectorMath {
         return e * scale
     }
 
+    /// erf as an odd/even rational polynomial on [−4, 4] (erf(±4) is ±1 in Float): no
+    /// exponential, one division, as Eigen and XLA evaluate it.
     @inline(__always)
-    public static func erf(_ x: V) -> V { erfAndGaussian(x).erf }
+    public static func erf(_ x: V) -> V {
+        var xc = x
+        xc.replace(with: 4, where: x .> 4)
+        xc.replace(with: -4, where: x .< -4)
+        let x2 = xc * xc
+        var p = V(repeating: 2.77068142495902e-08).addingProduct(x2, V(repeating: -2.72614225801306e-10))
+        p = V(repeating: -2.10102402082508e-06).addingProduct(x2, p)
+        p = V(repeating: -5.69250639462346e-05).addingProduct(x2, p)
+        p = V(repeating: -7.34990630326855e-04).addingProduct(x2, p)
+        p = V(repeating: -2.95459980854025e-03).addingProduct(x2, p)
+        p = V(repeating: -1.60960333262415e-02).addingProduct(x2, p)
+        p = xc * p
+        var q = V(repeating: -2.13374055278905e-04).addingProduct(x2, V(repeating: -1.45660718464996e-05))
+        q = V(repeating: -1.68282697438203e-03).addingProduct(x2, q)
+        q = V(repeating: -7.37332916720468e-03).addingProduct(x2, q)
+        q = V(repeating: -1.42647390514189e-02).addingProduct(x2, q)
+        return p / q
+    }
 
-    /// `erf(x)` together with `exp(−x²)`, which the formula computes anyway (GELU's
-    /// backward needs both, so it pays for one exponential instead of two).
+    /// `erf(x)` together with `exp(−x²)` (GELU's backward needs both).
     @inline(__always)
     public static func erfAndGaussian(_ x: V) -> (erf: V, gaussian: V) {
-        let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
-        let sign = bits & 0x8000_0000
-        let ax = unsafeBitCast(bits & 0x7FFF_FFFF, to: V.self)
-        let t = 1 / V(repeating: 1).addingProduct(ax, V(repeating: 0.3275911))
-        var p = V(repeating: -1.453152027).addingProduct(V(repeating: 1.061405429), t)
-        p = V(repeating: 1.421413741).addingProduct(p, t)
-        p = V(repeating: -0.284496736).addingProduct(p, t)
-        p = V(repeating: 0.254829592).addingProduct(p, t)
-        let g = expNonPositive(-(ax * ax))
-        let y = 1 - p * t * g
-        return (unsafeBitCast(unsafeBitCast(y, to: SIMD8<UInt32>.self) | sign, to: V.self), g)
+        (erf(x), expNonPositive(-(x * x)))
     }
 
     /// `exp` for arguments ≤ 0 (only the lower clamp is needed).
