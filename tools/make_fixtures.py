@@ -40,6 +40,9 @@ def safetensors_fixture():
         "double": torch.randn(2, 2, 2, generator=g, dtype=torch.float64),
         "scalar": torch.tensor(3.5),
         "empty": torch.zeros(0, 4),
+        "labels": torch.tensor([0, 8, -3, 70000], dtype=torch.int64),
+        "boxes": torch.tensor([[1, 2], [-5, 300]], dtype=torch.int32),
+        "pixels": torch.tensor([0, 7, 255], dtype=torch.uint8),
         "special": torch.tensor([float("inf"), -float("inf"), 0.0, -0.0, 6.1e-5, 1e-7], dtype=torch.float16),
     }
     save_file(tensors, os.path.join(TK, "python_written.safetensors"), metadata={"format": "pt", "preset": "test"})

@@ -14,7 +14,7 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
         case let .truncated(p, e, a): return "\(p): truncated safetensors file: needs \(e) bytes, has \(a)"
         case let .badHeader(p, r): return "\(p): invalid safetensors header: \(r)"
         case let .unsupportedDType(p, t, d):
-            return "\(p): tensor '\(t)' has dtype \(d); expected one of F32, F16, BF16, F64"
+            return "\(p): tensor '\(t)' has dtype \(d); expected one of F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL"
         case let .badOffsets(p, t, r): return "\(p): tensor '\(t)': \(r)"
         }
     }
@@ -23,7 +23,8 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
 /// The safetensors format: 8-byte little-endian header length, a JSON header mapping
 /// names to `dtype`/`shape`/`data_offsets`, then raw little-endian data.
 public enum SafeTensors {
-    /// Reads every tensor (F32 natively; F16, BF16, F64 converted to F32).
+    /// Reads every tensor (F32 natively; F16, BF16, F64 and integer/bool dtypes converted
+    /// to F32 — integers as their values, for label and index tensors).
     ///
     /// - Parameter url: the file.
     /// - Returns: tensors by name and the `__metadata__` strings.
@@ -64,9 +65,10 @@ public enum SafeTensors {
             }
             let width: Int
             switch dtype {
-            case "F32": width = 4
-            case "F16", "BF16": width = 2
-            case "F64": width = 8
+            case "F32", "I32": width = 4
+            case "F16", "BF16", "I16": width = 2
+            case "F64", "I64": width = 8
+            case "U8", "I8", "BOOL": width = 1
             default: throw SafeTensorsError.unsupportedDType(path: path, tensor: name, dtype: dtype)
             }
             let n = shape.reduce(1, *)
@@ -86,6 +88,11 @@ public enum SafeTensors {
                 case "F32": for i in 0..<n { dst[i] = Float(bitPattern: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian) }
                 case "F64": for i in 0..<n { dst[i] = Float(Double(bitPattern: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self).littleEndian)) }
                 case "BF16": for i in 0..<n { dst[i] = Float(bitPattern: UInt32(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian) << 16) }
+                case "I64": for i in 0..<n { dst[i] = Float(Int64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self))) }
+                case "I32": for i in 0..<n { dst[i] = Float(Int32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self))) }
+                case "I16": for i in 0..<n { dst[i] = Float(Int16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self))) }
+                case "I8": for i in 0..<n { dst[i] = Float(src.load(fromByteOffset: i, as: Int8.self)) }
+                case "U8", "BOOL": for i in 0..<n { dst[i] = Float(src.load(fromByteOffset: i, as: UInt8.self)) }
                 default: for i in 0..<n { dst[i] = halfToFloat(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian) }
                 }
             }
