@@ -11,6 +11,7 @@ Writes
   Tests/TensorKitTests/Fixtures/python_written.safetensors  tensors in F32, F16, BF16, F64
       written by the `safetensors` package, with metadata
   Tests/TensorKitTests/Fixtures/python_written.json          the same values as float32 lists
+  Tests/TensorKitTests/Fixtures/bicubic.safetensors         torch bicubic up/down-sampling
   Tests/NeuralKitTests/Fixtures/optimizers.json              torch.optim.AdamW and SGD
       trajectories (parameters after each step for given gradients and learning rates)
 """
@@ -53,6 +54,18 @@ def safetensors_fixture():
         json.dump(expected, f, indent=1, allow_nan=False)
 
 
+def resize_fixture():
+    """torch's bicubic interpolation (align_corners=False), the law used to resize a
+    positional-embedding grid."""
+    import torch.nn.functional as F
+    g = torch.Generator().manual_seed(2)
+    x = torch.randn(1, 3, 4, 5, generator=g)
+    save_file({"input": x,
+               "up_7x6": F.interpolate(x, size=(7, 6), mode="bicubic", align_corners=False),
+               "down_3x2": F.interpolate(x, size=(3, 2), mode="bicubic", align_corners=False)},
+              os.path.join(TK, "bicubic.safetensors"))
+
+
 def optimizer_fixture():
     g = torch.Generator().manual_seed(1)
     w0 = torch.randn(4, 3, generator=g)
@@ -88,5 +101,6 @@ if __name__ == "__main__":
     os.makedirs(TK, exist_ok=True)
     os.makedirs(NK, exist_ok=True)
     safetensors_fixture()
+    resize_fixture()
     optimizer_fixture()
     print("fixtures written")

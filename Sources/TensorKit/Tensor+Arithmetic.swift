@@ -66,6 +66,13 @@ extension Tensor {
         return out
     }
 
+    /// `self` repeated along its size-1 (or missing leading) dimensions to `shape`.
+    public func broadcast(to target: [Int]) -> Tensor {
+        precondition(BroadcastPlan.resultShape(shape, target) == target, "cannot broadcast \(shape) to \(target)")
+        let own = shape
+        return expanded(to: target).recorded([self]) { g in [g.sumToShape(own)] }
+    }
+
     /// `a + b` with broadcasting.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         broadcastBinary(a, b, AddFn.self).recorded([a, b]) { g in

@@ -3,15 +3,32 @@ import Foundation
 extension Tensor {
     /// Mean cross-entropy of `[N, C]` logits against class indices, with label smoothing
     /// `ε` (targets `(1−ε)·onehot + ε/C`, as PyTorch's `label_smoothing`).
-    public func crossEntropy(labels: [Int], labelSmoothing: Float = 0) -> Tensor {
+    ///
+    /// Computed from the label's log-probability directly, so logits of −∞ (a masked
+    /// entry, as in NT-Xent's diagonal) contribute nothing instead of 0·∞.
+    public func crossEntropy(labels: [Int], labelSmoothing eps: Float = 0) -> Tensor {
         precondition(rank == 2 && labels.count == shape[0], "crossEntropy: logits \(shape), \(labels.count) labels")
-        let C = shape[1]
-        let targets = Tensor(repeating: labelSmoothing / Float(C), shape: shape)
+        let N = shape[0], C = shape[1]
+        let logp = Tensor(uninitializedShape: shape)
+        var total: Float = 0
         for (n, y) in labels.enumerated() {
             precondition(y >= 0 && y < C, "label \(y) outside 0..<\(C)")
-            targets.data[n * C + y] += 1 - labelSmoothing
+            let lp = logp.data + n * C
+            Tensor.logSoftmaxRow(data + n * C, lp, C)
+            total -= (1 - eps) * lp[y]
+            if eps > 0 { total -= eps / Float(C) * Kernels.sum(lp, count: C) }
         }
-        return crossEntropy(softTargets: targets)
+        let out = Tensor(scalar: total / Float(N))
+        return out.recorded([self]) { g in
+            let scale = g.item / Float(N)
+            let d = Tensor(uninitializedShape: self.shape)
+            for (n, y) in labels.enumerated() {   // (softmax − target) / N
+                let lp = logp.data + n * C, dp = d.data + n * C
+                for c in 0..<C { dp[c] = scale * (Foundation.exp(lp[c]) - eps / Float(C)) }
+                dp[y] -= scale * (1 - eps)
+            }
+            return [d]
+        }
     }
 
     /// Mean over rows of `−Σ_c t_c · log softmax(x)_c` for `[N, C]` logits and soft targets.

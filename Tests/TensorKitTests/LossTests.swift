@@ -35,3 +35,28 @@ final class LossTests: XCTestCase {
         GradientCheck.check([x, y.detached()]) { $0[0].l1Loss($0[1]) }
     }
 }
+
+final class ResizeAndMaskTests: XCTestCase {
+    func testBicubicMatchesTorch() throws {
+        let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/bicubic.safetensors")
+        let t = try SafeTensors.read(url).tensors
+        let x = t["input"]!
+        for (key, h, w) in [("up_7x6", 7, 6), ("down_3x2", 3, 2)] {
+            let y = x.resizedBicubic(height: h, width: w)
+            XCTAssertEqual(y.shape, t[key]!.shape)
+            for (a, b) in zip(y.scalars, t[key]!.scalars) { XCTAssertEqual(a, b, accuracy: 1e-5, key) }
+        }
+        XCTAssertEqual(x.resizedBicubic(height: 4, width: 5).scalars, x.scalars, "same size is the identity")
+    }
+
+    func testCrossEntropyIgnoresMaskedLogits() {
+        let x = Tensor([-.infinity, 1, 2, 0.5, -.infinity, 0], shape: [2, 3], requiresGrad: true)
+        let loss = x.crossEntropy(labels: [2, 0])
+        XCTAssertTrue(loss.item.isFinite)
+        loss.backward()
+        XCTAssertEqual(x.grad!.data[0], 0)
+        XCTAssertFalse(x.grad!.scalars.contains { $0.isNaN })
+        let b = GradientCheck.random([1, 3])
+        GradientCheck.check([b]) { $0[0].broadcast(to: [2, 4, 3]) }
+    }
+}
