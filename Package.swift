@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "csit-bench", targets: ["CSiTBench"]),
         .library(name: "TensorKit", targets: ["TensorKit"]),
         .library(name: "NeuralKit", targets: ["NeuralKit"]),
+        .library(name: "CSiTKit", targets: ["CSiTKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,21 +34,24 @@ let package = Package(
                        providers: [.apt(["libjpeg-dev"])]),
         .target(name: "TensorKit", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
         .target(name: "NeuralKit", dependencies: ["TensorKit"], swiftSettings: kernelFlags),
+        .target(name: "CSiTKit", dependencies: ["TensorKit", "NeuralKit"], swiftSettings: kernelFlags),
         .executableTarget(
             name: "csit",
             dependencies: [
-                "TensorKit", "NeuralKit",
+                "TensorKit", "NeuralKit", "CSiTKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
         .executableTarget(
             name: "CSiTBench",
-            dependencies: ["TensorKit", "NeuralKit",
+            dependencies: ["TensorKit", "NeuralKit", "CSiTKit",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: kernelFlags),
         .testTarget(name: "TensorKitTests", dependencies: ["TensorKit"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "NeuralKitTests", dependencies: ["NeuralKit", "TensorKit"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "CSiTKitTests", dependencies: ["CSiTKit", "NeuralKit", "TensorKit"],
                     resources: [.copy("Fixtures")]),
     ]
 )

@@ -28,6 +28,8 @@ extension Tensor {
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
         return out.recorded(inputs) { g in
+            // Read the statistics through the tensor so the closure keeps it alive.
+            let sp = stats.data
             let gp = g.data
             let needX = self.requiresGrad
             let gx = needX ? Tensor(uninitializedShape: self.shape) : nil
@@ -86,6 +88,7 @@ extension Tensor {
             Kernels.scale(xp + r * D, by: 1 / n, into: yp + r * D, count: D)
         }
         return out.recorded([self]) { g in
+            let np = norms.data
             let gx = Tensor(uninitializedShape: self.shape)
             for r in 0..<rows {
                 let y = yp + r * D, gy = g.data + r * D, dx = gx.data + r * D

@@ -1,0 +1,77 @@
+import NeuralKit
+import TensorKit
+
+/// The cSiT pretext losses and their uncertainty-weighted combination (method.md §2).
+public enum SSLObjective {
+    /// NT-Xent temperature.
+    public static let temperature: Float = 0.5
+
+    /// The three losses and the weighted total, all scalars.
+    public struct Losses {
+        public var rotation: Tensor
+        public var contrastive: Tensor
+        public var reconstruction: Tensor
+        public var total: Tensor
+    }
+
+    /// SimCLR's NT-Xent over `[2B, D]` projections ordered [view 1 of images 0..B−1,
+    /// view 2 of images 0..B−1]: cosine similarities / τ, positive of row i is row i ± B,
+    /// the denominator sums over every k ≠ i; mean over the 2B anchors.
+    public static func ntXent(_ z: Tensor, temperature: Float = temperature) -> Tensor {
+        let n = z.shape[0]
+        precondition(n % 2 == 0, "NT-Xent needs an even number of rows, got \(n)")
+        let zn = z.l2Normalized()
+        let sim = Tensor.matmul(zn, zn, transposeB: true) * (1 / temperature)
+        let diagonal = Tensor(zeros: [n, n])
+        for i in 0..<n { diagonal.data[i * n + i] = -.infinity }
+        let targets = (0..<n).map { ($0 + n / 2) % n }
+        return (sim + diagonal).crossEntropy(labels: targets)
+    }
+
+    /// The SSL losses for one batch of 2B corrupted views.
+    ///
+    /// - Parameters:
+    ///   - output: the model's SSL outputs.
+    ///   - rotationLabels: k per view (0…3).
+    ///   - clean: `[2B, 3, S, S]` rotated, uncorrupted views (the reconstruction target).
+    ///   - weights: the learned scalars `(s_rot, s_con, s_rec)`, each `[1]`.
+    public static func losses(_ output: SSLOutput, rotationLabels: [Int], clean: Tensor,
+                              weights: (rotation: Tensor, contrastive: Tensor, reconstruction: Tensor)) -> Losses {
+        let lRot = output.rotation.crossEntropy(labels: rotationLabels)
+        let lCon = ntXent(output.contrastive)
+        let lRec = output.reconstruction.l1Loss(clean)
+        // L = e^(−s_rot)·L_rot + ½s_rot + e^(−s_con)·L_con + ½s_con + e^(−½s_rec)·L_rec + ½s_rec
+        let total = (-weights.rotation).exp() * lRot + weights.rotation * 0.5
+            + (-weights.contrastive).exp() * lCon + weights.contrastive * 0.5
+            + (weights.reconstruction * -0.5).exp() * lRec + weights.reconstruction * 0.5
+        return Losses(rotation: lRot, contrastive: lCon, reconstruction: lRec, total: total.reshaped([]))
+    }
+
+    /// The fine-tuning loss: the sum of the two heads' cross-entropies.
+    public static func finetuneLoss(_ output: ClassifierOutput, labels: [Int], labelSmoothing: Float = 0.1) -> Tensor {
+        output.rotation.crossEntropy(labels: labels, labelSmoothing: labelSmoothing)
+            + output.contrastive.crossEntropy(labels: labels, labelSmoothing: labelSmoothing)
+    }
+
+    /// The same with soft targets (mixup / cutmix), `[B, C]`.
+    public static func finetuneLoss(_ output: ClassifierOutput, softTargets: Tensor) -> Tensor {
+        output.rotation.crossEntropy(softTargets: softTargets) + output.contrastive.crossEntropy(softTargets: softTargets)
+    }
+}
+
+extension CSiTModel {
+    /// The SSL losses of this model's outputs (uses its loss scalars).
+    public func sslLosses(_ output: SSLOutput, rotationLabels: [Int], clean: Tensor) -> SSLObjective.Losses {
+        guard let rotW, let contrastiveW, let reconsW else { preconditionFailure("sslLosses needs an SSL-mode model") }
+        return SSLObjective.losses(output, rotationLabels: rotationLabels, clean: clean,
+                                   weights: (rotW, contrastiveW, reconsW))
+    }
+
+    /// AdamW parameter groups: no decay on 1-D tensors, biases, `pos_embed`, the special
+    /// tokens and the loss scalars; frozen parameters left out.
+    public func parameterGroups(weightDecay: Float) -> [ParameterGroup] {
+        ParameterGroup.decaySplit(namedParameters(), weightDecay: weightDecay,
+                                  noDecayKeys: ["pos_embed", "rot_token", "contrastive_token",
+                                                "rot_w", "contrastive_w", "recons_w"])
+    }
+}
