@@ -51,6 +51,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "NeuralKitTests", dependencies: ["NeuralKit", "TensorKit"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["csit"], resources: [.copy("Golden")]),
         .testTarget(name: "CSiTKitTests", dependencies: ["CSiTKit", "NeuralKit", "TensorKit"],
                     resources: [.copy("Fixtures")]),
     ]

@@ -1,0 +1,49 @@
+import Foundation
+import XCTest
+
+/// Runs the built `csit` executable and compares its output with golden files.
+enum CLIRunner {
+    /// The `csit` binary next to the test bundle (`.build/<config>/csit`).
+    static var executable: URL {
+        var dir = Bundle.module.bundleURL
+        while dir.pathComponents.count > 1 {
+            dir.deleteLastPathComponent()
+            let candidate = dir.appendingPathComponent("csit")
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir), !isDir.boolValue {
+                return candidate
+            }
+        }
+        fatalError("csit executable not found next to \(Bundle.module.bundleURL.path)")
+    }
+
+    /// Runs `csit args…`; returns the exit status and stdout + stderr.
+    static func run(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["CSIT_THREADS"] = "1"
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Compares `text` with `Golden/<name>`; `CSIT_UPDATE_GOLDEN=1` rewrites the file in the source tree.
+    static func assertGolden(_ text: String, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let golden = Bundle.module.resourceURL!.appendingPathComponent("Golden/\(name)")
+        if ProcessInfo.processInfo.environment["CSIT_UPDATE_GOLDEN"] == "1" {
+            let source = URL(fileURLWithPath: "\(file)").deletingLastPathComponent().appendingPathComponent("Golden/\(name)")
+            try text.write(to: source, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOf: golden, encoding: .utf8)
+        XCTAssertEqual(text, expected, "output differs from Golden/\(name)", file: file, line: line)
+    }
+}
