@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "TensorKit", targets: ["TensorKit"]),
         .library(name: "NeuralKit", targets: ["NeuralKit"]),
         .library(name: "CSiTKit", targets: ["CSiTKit"]),
+        .library(name: "HistoData", targets: ["HistoData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,13 +33,17 @@ let package = Package(
                        providers: [.apt(["libtiff-dev"])]),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
                        providers: [.apt(["libjpeg-dev"])]),
+        .target(name: "CImageShims", dependencies: ["CJPEG", "CTIFF"],
+                cSettings: [.unsafeFlags(["-O2"])],
+                linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("tiff")]),
+        .target(name: "HistoData", dependencies: ["TensorKit", "CPNG", "CImageShims"], swiftSettings: kernelFlags),
         .target(name: "TensorKit", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
         .target(name: "NeuralKit", dependencies: ["TensorKit"], swiftSettings: kernelFlags),
         .target(name: "CSiTKit", dependencies: ["TensorKit", "NeuralKit"], swiftSettings: kernelFlags),
         .executableTarget(
             name: "csit",
             dependencies: [
-                "TensorKit", "NeuralKit", "CSiTKit",
+                "TensorKit", "NeuralKit", "CSiTKit", "HistoData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -51,7 +56,9 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "NeuralKitTests", dependencies: ["NeuralKit", "TensorKit"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["csit"], resources: [.copy("Golden")]),
+        .testTarget(name: "HistoDataTests", dependencies: ["HistoData", "TensorKit"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["csit", "HistoData", "TensorKit"],
+                    resources: [.copy("Golden")]),
         .testTarget(name: "CSiTKitTests", dependencies: ["CSiTKit", "NeuralKit", "TensorKit"],
                     resources: [.copy("Fixtures")]),
     ]

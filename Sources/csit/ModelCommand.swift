@@ -82,10 +82,28 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Representation size R (Linear d→R → tanh before each head).")
     var representationSize: Int?
 
+    @Option(help: "Override the preset's width d.")
+    var dim: Int?
+
+    @Option(help: "Override the preset's depth L.")
+    var depth: Int?
+
+    @Option(help: "Override the preset's attention heads.")
+    var heads: Int?
+
+    @Option(help: "Override the preset's MLP ratio.")
+    var mlpRatio: Int?
+
     func config() throws -> CSiTConfig {
         do {
-            return try CSiTConfig.preset(preset, imageSize: imageSize, tokenStride: tokenStride,
-                                         representationSize: representationSize)
+            var c = try CSiTConfig.preset(preset, imageSize: imageSize, tokenStride: tokenStride,
+                                          representationSize: representationSize)
+            if let dim { c.dim = dim }
+            if let depth { c.depth = depth }
+            if let heads { c.heads = heads }
+            if let mlpRatio { c.mlpRatio = mlpRatio }
+            try c.validate()
+            return c
         } catch let e as ModelConfigError {
             throw ValidationError(e.description)
         }

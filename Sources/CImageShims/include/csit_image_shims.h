@@ -1,0 +1,20 @@
+#ifndef CSIT_IMAGE_SHIMS_H
+#define CSIT_IMAGE_SHIMS_H
+#include <stddef.h>
+#include <stdint.h>
+
+/// Decodes a JPEG held in memory to 8-bit RGB (grayscale and CMYK are converted).
+/// libjpeg's fatal-error exit is turned into a return code: on failure returns non-zero
+/// and writes libjpeg's message into `err`; never longjmps through the caller.
+/// On success `*out` is malloc'ed (`w * h * 3` bytes) and must be released with free().
+int csit_jpeg_decode(const uint8_t *data, size_t size, uint8_t **out, int *width, int *height,
+                     char *err, size_t err_len);
+
+/// Decodes page `page` of a TIFF file (strips or tiles, any compression libtiff reads,
+/// JPEG-compressed tiles included) to 8-bit RGB. libtiff's error and warning handlers are
+/// replaced by ones that record the message instead of printing it.
+/// On success `*out` is malloc'ed (`w * h * 3` bytes); returns non-zero with a message on failure.
+int csit_tiff_decode(const char *path, int page, uint8_t **out, int *width, int *height,
+                     int *pages, char *err, size_t err_len);
+
+#endif
