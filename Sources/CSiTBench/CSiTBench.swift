@@ -15,10 +15,30 @@ struct CSiTBench: ParsableCommand {
     @Option(help: "Batch size B: linear rows are 2·B·198 (two views of B images), the conv runs on B images.")
     var batch: Int = 8
 
-    @Option(help: "Comma-separated groups: linear, conv, memory, attention.")
-    var only: String = "linear,conv,memory,attention"
+    @Option(help: "Comma-separated groups: linear, conv, memory, attention, model.")
+    var only: String = "linear,conv,memory,attention,model"
+
+    @Option(help: "Model cases as SIZE/STRIDE/BATCH, comma-separated.")
+    var modelCases: String = "224/16/8,64/8/32"
+
+    @Option(help: "Model modes: ssl, finetune, infer.")
+    var modes: String = "ssl,finetune,infer"
+
+    @Option(help: "Timed model steps per case (median reported).")
+    var steps = 5
+
+    @Option(help: ArgumentHelp(visibility: .private))
+    var child: String?
 
     func run() throws {
+        if let child {
+            // One model case in this fresh process, so its peak RSS is its own.
+            let p = child.split(separator: "/").map(String.init)
+            let bench = ModelBenchmark(mode: ModelBenchmark.Mode(rawValue: p[0])!, imageSize: Int(p[1])!,
+                                       tokenStride: Int(p[2])!, batch: Int(p[3])!, threads: Int(p[4])!, steps: steps)
+            print(try bench.run().line())
+            return
+        }
         let groups = Set(only.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
         for t in threads.split(separator: ",").compactMap({ Int($0) }) {
             Parallel.threadCount = t
@@ -31,5 +51,26 @@ struct CSiTBench: ParsableCommand {
             }
             if groups.contains("attention") { bench.runAttention() }
         }
+        if groups.contains("model") {
+            for t in threads.split(separator: ",").compactMap({ Int($0) }) {
+                for c in modelCases.split(separator: ",") {
+                    for m in modes.split(separator: ",") {
+                        try runChild("\(m)/\(c)/\(t)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Re-runs this executable for one model case and forwards its JSON line.
+    func runChild(_ spec: String) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        if !FileManager.default.isExecutableFile(atPath: p.executableURL!.path) {
+            p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        }
+        p.arguments = ["--child", spec, "--steps", String(steps)]
+        try p.run()
+        p.waitUntilExit()
     }
 }

@@ -1,0 +1,106 @@
+import CSiTKit
+import Foundation
+import NeuralKit
+import TensorKit
+
+/// Whole-model steps of csit-compact: an SSL step (2 views: forward, three losses,
+/// backward, AdamW), a fine-tune step and inference, as torch_csit.py --bench times them.
+struct ModelBenchmark {
+    enum Mode: String, CaseIterable { case ssl, finetune, infer }
+
+    var mode: Mode
+    var imageSize: Int
+    var tokenStride: Int
+    var batch: Int
+    var threads: Int
+    var warmup = 2
+    var steps = 5
+    var preset = "csit-compact"
+
+    /// Runs the measurement in this process and returns its JSON record.
+    func run() throws -> BenchRecord {
+        Parallel.threadCount = threads
+        let config = try CSiTConfig.preset(preset, imageSize: imageSize, tokenStride: tokenStride)
+        var rng = RNG(seed: 0, stream: "bench")
+        let S = imageSize
+        let model = CSiTModel(config: config, mode: mode == .ssl ? .ssl : .finetune(classes: 9), rng: &rng)
+        let opt = AdamW(groups: model.parameterGroups(weightDecay: 0.05))
+        // Data are prepared before the timed region, as in the PyTorch reference.
+        let prepStart = Timing.now()
+        let views = Tensor.normal([mode == .ssl ? 2 * batch : batch, 3, S, S], rng: &rng)
+        let sslBatch = mode == .ssl ? SSLBatch.make(views: views, rng: &rng) : nil
+        let prep = Timing.now() - prepStart
+        let labels = (0..<batch).map { $0 % 9 }
+        let step: () -> Void
+        switch mode {
+        case .ssl:
+            model.train()
+            step = {
+                model.zeroGrad()
+                let b = sslBatch!
+                let losses = model.sslLosses(model.ssl(b.corrupted), rotationLabels: b.rotationLabels, clean: b.clean)
+                losses.total.backward()
+                opt.update(lr: 1e-4)
+            }
+        case .finetune:
+            model.train()
+            step = {
+                model.zeroGrad()
+                SSLObjective.finetuneLoss(model.classify(views), labels: labels).backward()
+                opt.update(lr: 1e-4)
+            }
+        case .infer:
+            model.eval()
+            step = { _ = withoutGrad { model.classify(views).logits.softmax() } }
+        }
+        for _ in 0..<warmup { step() }
+        var times: [Double] = []
+        for _ in 0..<steps {
+            let t0 = Timing.now()
+            step()
+            times.append(Timing.now() - t0)
+        }
+        let median = Timing.median(times)
+        let flops = Self.gflopPerImage(mode: mode, config: config)
+        var r = BenchRecord()
+        r.set("bench", "model_\(mode.rawValue)"); r.set("engine", "csit"); r.set("preset", preset)
+        r.set("image_size", S); r.set("token_stride", tokenStride); r.set("batch", batch); r.set("threads", threads)
+        r.set("median_step_s", median); r.set("best_step_s", times.min()!)
+        r.set("images_per_s", Double(batch) / median)
+        r.set("gflop_per_image", flops); r.set("achieved_gflops", flops * Double(batch) / median)
+        r.set("peak_rss_mib", Self.peakRSSMiB())
+        r.set("data_prep_s_per_image", prep / Double(batch))
+        r.set("step_times", times.map { String(format: "%.4f", $0) }.joined(separator: " "))
+        return r
+    }
+
+    /// Matmul + convolution + attention FLOPs per source image (multiply-add = 2), counted
+    /// from the architecture: forward F; a training step is 3F (forward + backward), the
+    /// SSL step sees 2 views. The first convolution's input gradient is not needed.
+    static func gflopPerImage(mode: Mode, config c: CSiTConfig) -> Double {
+        let S = Double(c.imageSize), d = Double(c.dim), L = Double(c.depth), r = Double(c.mlpRatio)
+        let mid = Double(c.tokenizerChannels)
+        let h1 = S / 2, p1 = h1 / 2, h2 = p1 / 2
+        let conv1 = 2 * 3 * 49 * mid * h1 * h1
+        let conv2 = 2 * mid * 49 * d * h2 * h2
+        let n = Double(c.tokenCount + 2)
+        let linears = L * 2 * n * (3 * d * d + d * d + 2 * r * d * d)
+        let attention = L * 2 * 2 * n * n * d
+        var heads = 2 * d * 9.0
+        if mode == .ssl {
+            heads = 2 * d * (4 + 512) + 2 * Double(c.tokenCount) * d * 3 * Double(c.tokenStride * c.tokenStride)
+        }
+        let forward = conv1 + conv2 + linears + attention + heads
+        switch mode {
+        case .infer: return forward / 1e9
+        case .finetune: return (3 * forward - conv1) / 1e9
+        case .ssl: return 2 * (3 * forward - conv1) / 1e9
+        }
+    }
+
+    static func peakRSSMiB() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+}
