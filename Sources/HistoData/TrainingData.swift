@@ -1,0 +1,75 @@
+import Foundation
+import TensorKit
+
+/// Batches for training and evaluation, each a pure function of (seed, epoch, step), so
+/// a run is reproducible whatever the number of loader workers.
+public struct TrainingData: Sendable {
+    public var dataset: Dataset
+    /// Indices into `dataset.samples` that this split uses.
+    public var indices: [Int]
+    public var imageSize: Int
+    public var batchSize: Int
+    public var seed: UInt64
+    /// Colour-jitter strength (0.4 in the paper).
+    public var jitter: Float = 0.4
+    public var cache: ImageCache?
+
+    public init(dataset: Dataset, indices: [Int], imageSize: Int, batchSize: Int, seed: UInt64, cache: ImageCache? = nil) {
+        (self.dataset, self.indices, self.imageSize, self.batchSize, self.seed) = (dataset, indices, imageSize, batchSize, seed)
+        self.cache = cache
+    }
+
+    /// Full batches per epoch (the last partial batch is dropped, as for training).
+    public var stepsPerEpoch: Int { indices.count / batchSize }
+
+    /// The epoch's order of `indices`.
+    public func order(epoch: Int) -> [Int] {
+        var rng = RNG(seed: seed, stream: "order").derived("epoch", epoch)
+        var o = indices
+        o.shuffle(using: &rng)
+        return o
+    }
+
+    func decode(_ i: Int) throws -> RGBImage {
+        let url = dataset.url(of: dataset.samples[i])
+        return try cache?.image(url) ?? ImageDecoder.decode(url)
+    }
+
+    /// Two augmented, normalised views of each image of the step: `[2B, 3, S, S]` ordered
+    /// [view 1 of images 0..B−1, view 2 of images 0..B−1], plus the sample indices.
+    public func sslViews(epoch: Int, step: Int, order: [Int]) throws -> (views: Tensor, samples: [Int]) {
+        let ids = Array(order[(step * batchSize)..<((step + 1) * batchSize)])
+        let S = imageSize
+        let views = Tensor(uninitializedShape: [2 * ids.count, 3, S, S])
+        for (j, i) in ids.enumerated() {
+            let image = try decode(i)
+            var rng = RNG(seed: seed, stream: "augment").derived("e\(epoch)", i)
+            for v in 0..<2 {
+                let (view, _) = Augment.trainView(image, size: S, jitter: jitter, rng: &rng)
+                ImageTransforms.normalize(view, into: views.data + (v * ids.count + j) * 3 * S * S)
+            }
+        }
+        return (views, ids)
+    }
+
+    /// One augmented view per image and its label: `[B, 3, S, S]`.
+    public func labeledBatch(epoch: Int, step: Int, order: [Int]) throws -> (images: Tensor, labels: [Int]) {
+        let ids = Array(order[(step * batchSize)..<((step + 1) * batchSize)])
+        let S = imageSize
+        let images = Tensor(uninitializedShape: [ids.count, 3, S, S])
+        for (j, i) in ids.enumerated() {
+            var rng = RNG(seed: seed, stream: "augment").derived("e\(epoch)", i)
+            let (view, _) = Augment.trainView(try decode(i), size: S, jitter: jitter, rng: &rng)
+            ImageTransforms.normalize(view, into: images.data + j * 3 * S * S)
+        }
+        return (images, ids.map { dataset.samples[$0].label ?? 0 })
+    }
+
+    /// Evaluation batches in index order (no augmentation; the eval transform), the last
+    /// one possibly short.
+    public func evaluationBatch(_ k: Int, batchSize b: Int) throws -> (images: Tensor, labels: [Int], samples: [Int]) {
+        let ids = Array(indices[(k * b)..<Swift.min((k + 1) * b, indices.count)])
+        let crops = try ids.map { ImageTransforms.evaluationCrop(try decode($0), size: imageSize) }
+        return (ImageTransforms.batchTensor(crops), ids.map { dataset.samples[$0].label ?? 0 }, ids)
+    }
+}

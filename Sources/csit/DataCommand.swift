@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import HistoData
+
+extension DatasetKind: ExpressibleByArgument {}
+extension BreakHisTask: ExpressibleByArgument {}
+
+/// `csit data …`: datasets, splits and the bundled sample set.
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data", abstract: "Describe datasets, write split manifests, build the bundled sample set.",
+        subcommands: [Describe.self, Split.self, Sample.self])
+
+    struct DatasetOptions: ParsableArguments {
+        @Option(help: "Layout: \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var dataset: DatasetKind
+
+        @Option(help: "Dataset root folder.")
+        var root: String
+
+        @Option(help: "BreakHis task: binary or 8-class.")
+        var task: BreakHisTask = .binary
+
+        func load() throws -> Dataset {
+            do { return try Dataset.load(dataset, root: URL(fileURLWithPath: root), task: task) }
+            catch let e as DatasetError { throw ValidationError(e.description) }
+        }
+    }
+
+    struct Describe: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print image counts per class (and per patient and zoom for BreakHis).")
+        @OptionGroup var data: DatasetOptions
+        func run() throws { print(try data.load().describe(), terminator: "") }
+    }
+
+    struct Split: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a split manifest (path,label,group,zoom,fold,split) and its SHA-256.")
+        @OptionGroup var data: DatasetOptions
+
+        @Option(help: "Cross-validation folds (omit for no CV).")
+        var folds: Int?
+
+        @Option(help: "Group folds by: image (default) or patient.")
+        var groupBy: String = "image"
+
+        @Option(help: "Keep one magnification (40X, 100X, 200X, 400X) after drawing patient folds over all.")
+        var zoom: String?
+
+        @Option(help: "A stratified hold-out test fraction instead of (or besides) CV folds.")
+        var testFraction: Double?
+
+        @Option(help: "Seed of the split.")
+        var seed: UInt64 = 0
+
+        @Option(help: "Manifest CSV to write.")
+        var output: String
+
+        func validate() throws {
+            guard ["image", "patient"].contains(groupBy) else { throw ValidationError("--group-by must be image or patient, not '\(groupBy)'") }
+            if let folds, folds < 2 { throw ValidationError("--folds must be at least 2") }
+            if let f = testFraction, !(f > 0 && f < 1) { throw ValidationError("--test-fraction must be between 0 and 1") }
+        }
+
+        func run() throws {
+            let m: Manifest
+            do {
+                m = try Manifest.make(try data.load(), folds: folds, groupByPatient: groupBy == "patient", zoom: zoom,
+                                      testFraction: testFraction, seed: seed)
+            } catch let e as SplitError { throw ValidationError(e.description) }
+            try m.write(to: URL(fileURLWithPath: output))
+            print("\(output): \(m.rows.count) images, sha256 \(m.contentHash)")
+        }
+    }
+
+    struct Sample: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build the bundled real-tissue sample set (unlabeled patches, labeled tiles, contact sheets).")
+
+        @Option(help: "Tile size in pixels (32, 64 or 224).")
+        var tile = 64
+
+        @Option(help: "Output folder.")
+        var output: String
+
+        @Option(help: "Folder holding cmu_small_region.svs and skimage_ihc.png (default: data/sample).")
+        var source = "data/sample"
+
+        func run() throws {
+            let src = URL(fileURLWithPath: source)
+            let set = SampleSet(tileSize: tile, heSlide: src.appendingPathComponent("cmu_small_region.svs"),
+                                ihcImage: src.appendingPathComponent("skimage_ihc.png"))
+            let s = try set.build(output: URL(fileURLWithPath: output))
+            print("\(output): \(s.unlabeled) unlabeled patches; labeled "
+                  + SampleSet.classes.map { "\($0) \(s.perClass[$0] ?? 0)" }.joined(separator: ", "))
+        }
+    }
+}
