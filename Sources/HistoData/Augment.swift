@@ -9,6 +9,11 @@ public struct AugmentDraw: Equatable, Sendable {
     /// Jitter factors (brightness, contrast, saturation) and the order they were applied in.
     public var factors: [Float]
     public var order: [Int]
+
+    public init(top: Int, left: Int, height: Int, width: Int, flip: Bool, factors: [Float], order: [Int]) {
+        (self.top, self.left, self.height, self.width) = (top, left, height, width)
+        (self.flip, self.factors, self.order) = (flip, factors, order)
+    }
 }
 
 /// Training augmentations with Pillow's uint8 semantics (torchvision on PIL images).

@@ -36,11 +36,13 @@ public enum ImageTransforms {
             if x < 2 { return (((x - 5) * x + 8) * x - 4) * a }
             return 0
         }
+        // Multiplying by the reciprocal (not dividing) keeps Pillow's rounding of the taps.
+        let ss = 1 / filterScale
         return (0..<outSize).map { o in
             let center = (Double(o) + 0.5) * scale
             let xmin = Swift.max(Int(center - support + 0.5), 0)
             let xmax = Swift.min(Int(center + support + 0.5), inSize)
-            var w = (xmin..<xmax).map { cubic((Double($0) - center + 0.5) / filterScale) }
+            var w = (xmin..<xmax).map { cubic((Double($0) - center + 0.5) * ss) }
             let total = w.reduce(0, +)
             if total != 0 { w = w.map { $0 / total } }
             let k = w.map { v -> Int32 in
