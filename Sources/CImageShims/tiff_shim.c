@@ -84,3 +84,30 @@ int csit_tiff_decode(const char *path, int page, uint8_t **out, int *width, int 
     *height = (int)h;
     return 0;
 }
+
+int csit_tiff_write_rgb(const char *path, const uint8_t *pixels, int width, int height, char *err, size_t err_len) {
+    TIFFSetErrorHandler(record_error);
+    TIFFSetWarningHandler(ignore_warning);
+    last_error[0] = 0;
+    TIFF *tif = TIFFOpen(path, "w");
+    if (!tif) {
+        snprintf(err, err_len, "%s", last_error[0] ? last_error : "cannot create the file");
+        return 1;
+    }
+    TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, (uint32_t)width);
+    TIFFSetField(tif, TIFFTAG_IMAGELENGTH, (uint32_t)height);
+    TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 3);
+    TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8);
+    TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB);
+    TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+    TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_NONE);
+    TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, (uint32_t)height);
+    tmsize_t size = (tmsize_t)width * height * 3;
+    if (TIFFWriteEncodedStrip(tif, 0, (void *)pixels, size) != size) {
+        snprintf(err, err_len, "%s", last_error[0] ? last_error : "cannot write the pixel data");
+        TIFFClose(tif);
+        return 1;
+    }
+    TIFFClose(tif);
+    return 0;
+}

@@ -15,8 +15,8 @@ struct CSiTBench: ParsableCommand {
     @Option(help: "Batch size B: linear rows are 2·B·198 (two views of B images), the conv runs on B images.")
     var batch: Int = 8
 
-    @Option(help: "Comma-separated groups: linear, conv, memory, attention, model.")
-    var only: String = "linear,conv,memory,attention,model"
+    @Option(help: "Comma-separated groups: linear, conv, memory, attention, data, model.")
+    var only: String = "linear,conv,memory,attention,data,model"
 
     @Option(help: "Model cases as SIZE/STRIDE/BATCH, comma-separated.")
     var modelCases: String = "224/16/8,64/8/32"
@@ -50,6 +50,9 @@ struct CSiTBench: ParsableCommand {
                 bench.runMemoryBound(rowsOverride: 64 * 1024)   // 151 MB per operand: DRAM-bound
             }
             if groups.contains("attention") { bench.runAttention() }
+        }
+        if groups.contains("data") {
+            try DataBenchmark { print($0.line()); fflush(stdout) }.run(workerCounts: [1, 2])
         }
         if groups.contains("model") {
             for t in threads.split(separator: ",").compactMap({ Int($0) }) {

@@ -1,3 +1,4 @@
+import CImageShims
 import CPNG
 import Foundation
 import TensorKit
@@ -32,5 +33,18 @@ public enum ImageEncoder {
     /// Writes `image` to `url` atomically.
     public static func writePNG(_ image: RGBImage, to url: URL) throws {
         try AtomicFile.write(pngData(image), to: url)
+    }
+
+    /// Writes `image` as an uncompressed RGB TIFF (written to a temporary name, then renamed).
+    public static func writeTIFF(_ image: RGBImage, to url: URL) throws {
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        var err = [CChar](repeating: 0, count: 256)
+        let rc = image.pixels.withUnsafeBufferPointer { px in
+            csit_tiff_write_rgb(tmp.path, px.baseAddress, Int32(image.width), Int32(image.height), &err, err.count)
+        }
+        guard rc == 0, rename(tmp.path, url.path) == 0 else {
+            try? FileManager.default.removeItem(at: tmp)
+            throw ImageError.unreadable(path: url.path, reason: String(cString: err))
+        }
     }
 }

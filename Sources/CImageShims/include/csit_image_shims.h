@@ -18,3 +18,10 @@ int csit_tiff_decode(const char *path, int page, uint8_t **out, int *width, int 
                      int *pages, char *err, size_t err_len);
 
 #endif
+
+#ifndef CSIT_TIFF_WRITE
+#define CSIT_TIFF_WRITE
+/// Writes an 8-bit RGB image as an uncompressed, single-strip TIFF (the NCT-CRC layout).
+/// Returns non-zero with a message on failure.
+int csit_tiff_write_rgb(const char *path, const uint8_t *pixels, int width, int height, char *err, size_t err_len);
+#endif
