@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "NeuralKit", targets: ["NeuralKit"]),
         .library(name: "CSiTKit", targets: ["CSiTKit"]),
         .library(name: "HistoData", targets: ["HistoData"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,6 +37,7 @@ let package = Package(
         .target(name: "CImageShims", dependencies: ["CJPEG", "CTIFF"],
                 cSettings: [.unsafeFlags(["-O2"])],
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("tiff")]),
+        .target(name: "Evaluation", dependencies: ["TensorKit", "HistoData"], swiftSettings: kernelFlags),
         .target(name: "HistoData", dependencies: ["TensorKit", "CPNG", "CImageShims"], swiftSettings: kernelFlags),
         .target(name: "TensorKit", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
         .target(name: "NeuralKit", dependencies: ["TensorKit"], swiftSettings: kernelFlags),
@@ -43,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "csit",
             dependencies: [
-                "TensorKit", "NeuralKit", "CSiTKit", "HistoData",
+                "TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -57,6 +59,8 @@ let package = Package(
         .testTarget(name: "NeuralKitTests", dependencies: ["NeuralKit", "TensorKit"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "HistoDataTests", dependencies: ["HistoData", "TensorKit"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "HistoData", "TensorKit"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["csit", "HistoData", "TensorKit"],
                     resources: [.copy("Golden")]),
         .testTarget(name: "CSiTKitTests", dependencies: ["CSiTKit", "NeuralKit", "TensorKit"],

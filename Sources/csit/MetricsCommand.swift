@@ -1,0 +1,34 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+
+/// `csit metrics`: every table metric from a predictions CSV.
+struct MetricsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "metrics",
+        abstract: "Compute accuracy, macro/weighted scores, κ, AUC, per-class scores and the confusion matrix from a predictions CSV.")
+
+    @Argument(help: "CSV with a label (or label_name) column and prob_* columns.")
+    var predictions: String
+
+    @Option(help: "Positive class (name or index) for binary precision/recall/F1/AUC (default: class 1 of two).")
+    var positiveClass: String?
+
+    @Flag(help: "Print JSON instead of Markdown.")
+    var json = false
+
+    func run() throws {
+        let file: PredictionsFile
+        do { file = try PredictionsFile(contentsOf: URL(fileURLWithPath: predictions)) }
+        catch let e as PredictionsError { throw ValidationError(e.description) }
+        var positive: Int?
+        if let p = positiveClass {
+            guard let i = file.classes.firstIndex(of: p) ?? Int(p).flatMap({ $0 < file.classes.count ? $0 : nil }) else {
+                throw ValidationError("--positive-class '\(p)' is not one of \(file.classes.joined(separator: ", "))")
+            }
+            positive = i
+        }
+        let m = ClassificationMetrics(labels: file.labels, probabilities: file.probabilities, classes: file.classes, positive: positive)
+        if json { print(String(decoding: try m.json(), as: UTF8.self)) } else { print(m.markdown, terminator: "") }
+    }
+}
