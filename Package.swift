@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "CSiTKit", targets: ["CSiTKit"]),
         .library(name: "HistoData", targets: ["HistoData"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,6 +39,8 @@ let package = Package(
                 cSettings: [.unsafeFlags(["-O2"])],
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("tiff")]),
         .target(name: "Evaluation", dependencies: ["TensorKit", "HistoData"], swiftSettings: kernelFlags),
+        .target(name: "Training", dependencies: ["TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation"],
+                swiftSettings: kernelFlags),
         .target(name: "HistoData", dependencies: ["TensorKit", "CPNG", "CImageShims"], swiftSettings: kernelFlags),
         .target(name: "TensorKit", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
         .target(name: "NeuralKit", dependencies: ["TensorKit"], swiftSettings: kernelFlags),
@@ -45,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "csit",
             dependencies: [
-                "TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation",
+                "TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -61,6 +64,7 @@ let package = Package(
         .testTarget(name: "HistoDataTests", dependencies: ["HistoData", "TensorKit"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "HistoData", "TensorKit"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "CSiTKit", "HistoData", "Evaluation", "TensorKit"]),
         .testTarget(name: "CLITests", dependencies: ["csit", "HistoData", "TensorKit"],
                     resources: [.copy("Golden")]),
         .testTarget(name: "CSiTKitTests", dependencies: ["CSiTKit", "NeuralKit", "TensorKit"],

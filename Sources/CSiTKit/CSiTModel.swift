@@ -181,3 +181,16 @@ public struct ClassifierOutput {
     /// `[B, C]` mean of the two: the prediction.
     public var logits: Tensor
 }
+
+extension CSiTModel {
+    /// Gives every drop-path and dropout layer a fresh stream derived from `rng`, so a
+    /// step's stochastic depth depends only on the step, not on what ran before (resumed
+    /// runs then match uninterrupted ones).
+    public func reseedStochasticLayers(_ rng: RNG) {
+        var i = 0
+        for m in descendants() {
+            if let d = m as? DropPath { d._rng = rng.derived("drop_path", i); i += 1 }
+            else if let d = m as? Dropout { d._rng = rng.derived("dropout", i); i += 1 }
+        }
+    }
+}

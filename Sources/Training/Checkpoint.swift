@@ -1,0 +1,66 @@
+import CSiTKit
+import Foundation
+import NeuralKit
+import TensorKit
+
+/// The resumable state of a run at the end of an epoch, in one safetensors file written
+/// atomically: `model.<key>` tensors, `optimizer.<key>.exp_avg|exp_avg_sq`, `optimizer.step`,
+/// and the epoch and best metric as metadata.
+public struct Checkpoint {
+    public var epoch: Int
+    public var best: Double?
+    public var configHash: String
+
+    public static let format = "csit-checkpoint-1"
+
+    /// Writes the state after `epoch`.
+    public static func save(model: Module, optimizer: AdamW, epoch: Int, best: Double?, configHash: String, to url: URL) throws {
+        var tensors: [String: Tensor] = [:]
+        for (k, t) in model.namedParameters() { tensors["model.\(k)"] = t }
+        for (k, t) in optimizer.stateDict() { tensors["optimizer.\(k)"] = t }
+        var meta = ["format": format, "epoch": String(epoch), "config_sha256": configHash]
+        if let best { meta["best"] = String(best) }
+        try SafeTensors.write(tensors, metadata: meta, to: url)
+    }
+
+    /// Restores `model` and `optimizer` from `url` if it exists.
+    ///
+    /// - Returns: the saved epoch and best metric, or nil when there is no checkpoint.
+    /// - Throws: `TrainingError.incompatibleCheckpoint` if it belongs to another configuration.
+    public static func restore(model: Module, optimizer: AdamW, from url: URL, configHash: String) throws -> Checkpoint? {
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let (tensors, meta) = try SafeTensors.read(url)
+        guard meta["format"] == format, let epoch = meta["epoch"].flatMap(Int.init) else {
+            throw TrainingError.incompatibleCheckpoint(url.path, reason: "not a csit training checkpoint")
+        }
+        guard meta["config_sha256"] == configHash else {
+            throw TrainingError.incompatibleCheckpoint(url.path, reason: "written by a run with another configuration")
+        }
+        var modelState: [String: Tensor] = [:], optState: [String: Tensor] = [:]
+        for (k, t) in tensors {
+            if k.hasPrefix("model.") { modelState[String(k.dropFirst(6))] = t }
+            else if k.hasPrefix("optimizer.") { optState[String(k.dropFirst(10))] = t }
+        }
+        try model.load(modelState)
+        optimizer.load(optState)
+        return Checkpoint(epoch: epoch, best: meta["best"].flatMap(Double.init), configHash: configHash)
+    }
+}
+
+/// Why a run stopped.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    case nonFinite(epoch: Int, step: Int, loss: String, lastCheckpoint: String?)
+    case incompatibleCheckpoint(String, reason: String)
+    case tooFewImages(split: String, images: Int, batch: Int)
+
+    public var description: String {
+        switch self {
+        case let .nonFinite(e, s, l, c):
+            return "loss became \(l) at epoch \(e + 1), step \(s + 1); training stopped. "
+                + (c.map { "The last good state is \($0)." } ?? "No epoch had finished, so there is no checkpoint.")
+                + " Lower the learning rate or enable clip_grad."
+        case let .incompatibleCheckpoint(p, r): return "\(p): cannot resume: \(r)"
+        case let .tooFewImages(s, n, b): return "the \(s) split has \(n) images, fewer than one batch of \(b)"
+        }
+    }
+}

@@ -1,0 +1,231 @@
+import CSiTKit
+import Evaluation
+import Foundation
+import HistoData
+import NeuralKit
+import TensorKit
+
+/// The result of a finished run.
+public struct RunResult {
+    public var runDir: URL
+    public var records: [EpochRecord]
+    /// Test-set metrics of the final model (nil for SSL).
+    public var metrics: ClassificationMetrics?
+    /// True when the run stopped early on request (`stopAfterEpoch`).
+    public var interrupted: Bool
+}
+
+/// Trains one run of any mode (SSL, FT, LE, MLP, SSL+FT) in a run folder: config,
+/// manifest, `log.jsonl`, `checkpoint.safetensors` every epoch (atomic), `best.safetensors`,
+/// `model.safetensors`, `predictions.csv`, `metrics.json` and the report. A run that finds
+/// a checkpoint in its folder continues after its epoch and ends as if never interrupted.
+public final class Trainer {
+    public let config: RunConfig
+    public let runDir: URL
+    public var reporter: ProgressReporter?
+    /// Stop (as if killed) after this epoch has been checkpointed: for resume tests.
+    public var stopAfterEpoch: Int?
+    /// Test seam: when it returns true for (epoch, step) the loss is replaced by NaN.
+    public var faultInjection: ((Int, Int) -> Bool)?
+
+    public init(config: RunConfig, runDir: URL, reporter: ProgressReporter? = nil) {
+        self.config = config
+        self.runDir = runDir
+        self.reporter = reporter
+    }
+
+    var checkpointURL: URL { runDir.appendingPathComponent("checkpoint.safetensors") }
+
+    /// SHA-256 of the canonical JSON of the configuration (keys sorted).
+    public static func configHash(_ c: RunConfig) throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return SHA256.hex(String(decoding: try e.encode(c), as: UTF8.self))
+    }
+
+    /// Runs (or resumes) the training.
+    ///
+    /// - Throws: `RunConfigError`, dataset errors, `CheckpointError`, `TrainingError`.
+    public func run() throws -> RunResult {
+        let c = config
+        try c.validate()
+        Parallel.configure(threads: c.threads)
+        try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try enc.encode(c), to: runDir.appendingPathComponent("config.json"))
+        let hash = try Self.configHash(c)
+
+        let data = try RunData.resolve(c)
+        try data.manifest?.write(to: runDir.appendingPathComponent("manifest.csv"))
+        let classes = data.train.classes
+        var mc = try CSiTConfig.preset(c.preset, imageSize: c.imageSize, tokenStride: c.tokenStride,
+                                       representationSize: c.representationSize)
+        mc.dropPathRate = c.dropPathRate
+        var initRNG = RNG(seed: c.seed, stream: "init")
+        let model = CSiTModel(config: mc, mode: c.mode == .ssl ? .ssl : .finetune(classes: classes.count), rng: &initRNG)
+        if let ckpt = c.initCheckpoint {
+            let report = try model.loadPretrained(contentsOf: URL(fileURLWithPath: ckpt))
+            reporter?.note("initialised from \(ckpt): \(report.loaded.count) tensors loaded"
+                           + (report.resized.isEmpty ? "" : ", positional embedding resized"))
+        }
+        let frozenBackbone = c.mode == .le || c.mode == .mlp
+        if frozenBackbone {
+            model.freeze()
+            for m in [model.rotHead, model.contrastiveHead] as [Module] { m.unfreeze() }
+            for m in [model.preLogitsRot, model.preLogitsContrastive].compactMap({ $0 }) { m.unfreeze() }
+        }
+        let optimizer = AdamW(groups: model.parameterGroups(weightDecay: c.weightDecay))
+
+        let cache = c.cacheImages ? ImageCache(capacityBytes: 2 << 30) : nil
+        let train = TrainingData(dataset: data.train, indices: data.trainIndices, imageSize: c.imageSize, batchSize: c.batchSize,
+                                 seed: c.seed, cache: cache)
+        let steps = train.stepsPerEpoch
+        guard steps >= 1 else { throw TrainingError.tooFewImages(split: "training", images: data.trainIndices.count, batch: c.batchSize) }
+        let schedule = CosineSchedule(baseLR: CosineSchedule.scaledLR(c.lr, batchSize: c.batchSize), minLR: c.minLR,
+                                      warmupLR: c.warmupLR, warmupSteps: c.warmupEpochs * steps, totalSteps: c.epochs * steps)
+
+        var start = 0
+        var best: Double?
+        if let saved = try Checkpoint.restore(model: model, optimizer: optimizer, from: checkpointURL, configHash: hash) {
+            start = saved.epoch + 1
+            best = saved.best
+            reporter?.note("resuming after epoch \(saved.epoch + 1) of \(c.epochs)")
+        }
+        var log = TrainingLog(url: runDir.appendingPathComponent("log.jsonl"), keepingThrough: start - 1)
+        let evalData = data.test.map {
+            TrainingData(dataset: $0, indices: data.testIndices, imageSize: c.imageSize, batchSize: c.batchSize, seed: c.seed, cache: cache)
+        }
+
+        for epoch in start..<c.epochs {
+            var record = try trainEpoch(epoch, model: model, optimizer: optimizer, data: train, schedule: schedule,
+                                        frozenBackbone: frozenBackbone, hasCheckpoint: epoch > 0)
+            let last = epoch == c.epochs - 1
+            if let evalData, !data.testIndices.isEmpty, (epoch + 1) % c.evalEvery == 0 || last {
+                let (m, _) = try Evaluator.evaluate(model, data: evalData, classes: classes)
+                let v = m.summaryValues
+                record.validation = v
+                reporter?.note(String(format: "epoch %d: loss %.4f, test accuracy %.4f, macro F1 %.4f", epoch + 1, record.loss,
+                                      m.accuracy, m.macroF1))
+                if let score = v[c.bestMetric], best == nil || score > best! {
+                    best = score
+                    try SafeTensors.write(model.stateDict(), metadata: ["epoch": String(epoch), c.bestMetric: String(score)],
+                                          to: runDir.appendingPathComponent("best.safetensors"))
+                }
+            } else {
+                reporter?.note(String(format: "epoch %d: loss %.4f", epoch + 1, record.loss))
+            }
+            try log.append(record)
+            try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch, best: best, configHash: hash, to: checkpointURL)
+            if stopAfterEpoch == epoch && !last {
+                return RunResult(runDir: runDir, records: log.records, metrics: nil, interrupted: true)
+            }
+        }
+
+        try SafeTensors.write(model.stateDict(), metadata: ["mode": c.mode.rawValue, "classes": classes.joined(separator: "|")],
+                              to: runDir.appendingPathComponent("model.safetensors"))
+        var metrics: ClassificationMetrics?
+        if let evalData, !data.testIndices.isEmpty {
+            let (m, predictions) = try Evaluator.evaluate(model, data: evalData, classes: classes)
+            metrics = m
+            try AtomicFile.write(Data(predictions.utf8), to: runDir.appendingPathComponent("predictions.csv"))
+            try AtomicFile.write(try m.json(), to: runDir.appendingPathComponent("metrics.json"))
+        }
+        try RunReport.write(config: c, records: log.records, metrics: metrics, model: model, runDir: runDir)
+        return RunResult(runDir: runDir, records: log.records, metrics: metrics, interrupted: false)
+    }
+
+    /// One epoch of training.
+    func trainEpoch(_ epoch: Int, model: CSiTModel, optimizer: AdamW, data: TrainingData, schedule: CosineSchedule,
+                    frozenBackbone: Bool, hasCheckpoint: Bool) throws -> EpochRecord {
+        let c = config
+        let steps = data.stepsPerEpoch
+        let order = data.order(epoch: epoch)
+        let ssl = c.mode == .ssl
+        if frozenBackbone && !c.linearEvalTrainMode { model.eval() } else { model.train() }
+        let seed = c.seed
+        let producer = Prefetcher<StepBatch>(count: steps, workers: c.workers, depth: 2) { step in
+            if ssl {
+                let (views, _) = try data.sslViews(epoch: epoch, step: step, order: order)
+                var rng = RNG(seed: seed, stream: "corrupt").derived("e\(epoch)", step)
+                return .ssl(SSLBatch.make(views: views, rng: &rng))
+            }
+            let (images, labels) = try data.labeledBatch(epoch: epoch, step: step, order: order)
+            return .labeled(images, labels)
+        }
+        var lossSum = 0.0
+        var parts: [String: Double] = [:]
+        let start = Date()
+        var lastLR = 0.0
+        for step in 0..<steps {
+            guard let batch = try producer.next() else { break }
+            let globalStep = epoch * steps + step
+            let lr = schedule.lr(at: globalStep)
+            lastLR = lr
+            model.reseedStochasticLayers(RNG(seed: seed, stream: "stochastic").derived("e\(epoch)", step))
+            model.zeroGrad()
+            var loss: Tensor
+            var stepParts: [String: Double] = [:]
+            switch batch {
+            case .ssl(let b):
+                let l = model.sslLosses(model.ssl(b.corrupted), rotationLabels: b.rotationLabels, clean: b.clean)
+                loss = l.total
+                stepParts = ["rot": Double(l.rotation.item), "con": Double(l.contrastive.item), "rec": Double(l.reconstruction.item)]
+            case .labeled(let images, let labels):
+                var rng = RNG(seed: seed, stream: "mix").derived("e\(epoch)", step)
+                let classes = model.rotHead.outputs
+                if !frozenBackbone && (c.mixup > 0 || c.cutmix > 0) {
+                    var mix = BatchMixing.MixupConfig()
+                    (mix.mixupAlpha, mix.cutmixAlpha, mix.probability, mix.labelSmoothing) = (c.mixup, c.cutmix, c.mixupProbability, c.labelSmoothing)
+                    let targets = BatchMixing.mix(images, labels: labels, classes: classes, config: mix, rng: &rng)
+                    if c.randomErasing > 0 { BatchMixing.randomErase(images, probability: c.randomErasing, rng: &rng) }
+                    loss = SSLObjective.finetuneLoss(model.classify(images), softTargets: targets)
+                } else {
+                    if !frozenBackbone && c.randomErasing > 0 { BatchMixing.randomErase(images, probability: c.randomErasing, rng: &rng) }
+                    loss = SSLObjective.finetuneLoss(model.classify(images), labels: labels, labelSmoothing: c.labelSmoothing)
+                }
+            }
+            var value = Double(loss.item)
+            if faultInjection?(epoch, step) == true { value = .nan }
+            guard value.isFinite else {
+                producer.cancel()
+                throw TrainingError.nonFinite(epoch: epoch, step: step, loss: "\(value)",
+                                              lastCheckpoint: hasCheckpoint ? checkpointURL.path : nil)
+            }
+            loss.backward()
+            if let maxNorm = c.clipGradNorm { clipGradNorm(model.trainableParameters.map(\.tensor), maxNorm: maxNorm) }
+            optimizer.update(lr: Float(lr))
+            lossSum += value
+            for (k, v) in stepParts { parts[k, default: 0] += v }
+            let elapsed = Date().timeIntervalSince(start)
+            let rate = Double((step + 1) * c.batchSize) / Swift.max(elapsed, 1e-9)
+            let remaining = Double((steps - step - 1) + (c.epochs - epoch - 1) * steps) * Double(c.batchSize) / rate
+            reporter?.step(epoch: epoch, epochs: c.epochs, step: step, steps: steps, loss: lossSum / Double(step + 1),
+                           parts: parts.mapValues { $0 / Double(step + 1) }, imagesPerSecond: rate, remainingSeconds: remaining)
+        }
+        let seconds = Date().timeIntervalSince(start)
+        return EpochRecord(epoch: epoch, steps: steps, lr: lastLR, loss: lossSum / Double(steps),
+                           lossParts: parts.mapValues { $0 / Double(steps) },
+                           imagesPerSecond: Double(steps * c.batchSize) / seconds, seconds: seconds, validation: nil)
+    }
+}
+
+/// What a loader worker hands the training loop.
+enum StepBatch {
+    case ssl(SSLBatch)
+    case labeled(Tensor, [Int])
+}
+
+extension ClassificationMetrics {
+    /// The headline values keyed for logs and best-checkpoint selection.
+    public var summaryValues: [String: Double] {
+        var v: [String: Double] = ["accuracy": accuracy, "macro_recall": macroRecall, "macro_precision": macroPrecision,
+                                   "macro_f1": macroF1, "weighted_f1": weightedF1, "kappa": kappa]
+        if let a = macroAUC { v["macro_auc"] = a }
+        if let p = positivePrecision { v["positive_precision"] = p }
+        if let r = positiveRecall { v["positive_recall"] = r }
+        if let f = positiveF1 { v["positive_f1"] = f }
+        if let a = positiveAUC { v["positive_auc"] = a }
+        return v
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import TensorKit
+
+/// One epoch's numbers, a line of `log.jsonl`.
+public struct EpochRecord: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var steps: Int
+    public var lr: Double
+    public var loss: Double
+    /// SSL: rotation, contrastive, reconstruction; fine-tuning: empty.
+    public var lossParts: [String: Double]
+    public var imagesPerSecond: Double
+    public var seconds: Double
+    /// Validation metrics when evaluated this epoch.
+    public var validation: [String: Double]?
+}
+
+/// Appends epoch records to `log.jsonl`, rewriting the file atomically so a crash never
+/// leaves half a line; on resume the records after the checkpoint's epoch are dropped.
+public struct TrainingLog {
+    public let url: URL
+    public private(set) var records: [EpochRecord] = []
+
+    public init(url: URL, keepingThrough epoch: Int) {
+        self.url = url
+        if let text = try? String(contentsOf: url, encoding: .utf8) {
+            let d = JSONDecoder()
+            records = text.split(separator: "\n").compactMap { try? d.decode(EpochRecord.self, from: Data($0.utf8)) }
+                .filter { $0.epoch <= epoch }
+        }
+    }
+
+    public mutating func append(_ r: EpochRecord) throws {
+        records.append(r)
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        let text = try records.map { String(decoding: try e.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
+        try AtomicFile.write(Data(text.utf8), to: url)
+    }
+}

@@ -1,0 +1,129 @@
+import XCTest
+import CSiTKit
+import Evaluation
+import HistoData
+import TensorKit
+import Training
+
+/// Tiny end-to-end runs on the bundled real-tissue sample set (32-px tiles).
+final class TrainerTests: XCTestCase {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let work = FileManager.default.temporaryDirectory.appendingPathComponent("csit-training-\(getpid())")
+    static var sample: URL { work.appendingPathComponent("sample32") }
+
+    override class func setUp() {
+        if !FileManager.default.fileExists(atPath: sample.path) {
+            _ = try? SampleSet.bundled(tileSize: 32, repositoryRoot: repo).build(output: sample)
+        }
+    }
+
+    override class func tearDown() { try? FileManager.default.removeItem(at: work) }
+
+    func tiny(_ mode: RunConfig.Mode) -> RunConfig {
+        var c = RunConfig.paper(mode)
+        c.preset = "csit-tiny"
+        (c.imageSize, c.tokenStride) = (32, 8)
+        c.seed = 3
+        c.threads = 2
+        if mode == .ssl {
+            c.root = Self.sample.appendingPathComponent("unlabeled").path
+            (c.epochs, c.batchSize, c.lr, c.warmupEpochs) = (2, 16, 2e-3, 1)
+        } else {
+            c.dataset = .imageFolder
+            c.root = Self.sample.appendingPathComponent("labeled").path
+            (c.folds, c.fold) = (3, 0)
+            (c.epochs, c.batchSize, c.lr, c.warmupEpochs) = (3, 32, 2e-2, 1)
+        }
+        return c
+    }
+
+    func dir(_ name: String) -> URL { Self.work.appendingPathComponent(name) }
+
+    func testFineTuneLearnsTissueClasses() throws {
+        var c = tiny(.ft)
+        c.epochs = 6
+        let r = try Trainer(config: c, runDir: dir("ft")).run()
+        let m = try XCTUnwrap(r.metrics)
+        XCTAssertEqual(m.classes, ["background", "dermis", "epidermis", "ihc"])
+        XCTAssertGreaterThan(m.accuracy, 0.6, "four visually distinct classes; chance is ~0.3")
+        XCTAssertEqual(r.records.count, 6)
+        XCTAssertLessThan(r.records.last!.loss, r.records.first!.loss)
+        for f in ["config.json", "manifest.csv", "log.jsonl", "checkpoint.safetensors", "best.safetensors", "model.safetensors",
+                  "predictions.csv", "metrics.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir("ft").appendingPathComponent(f).path), f)
+        }
+        // metrics.json equals the metrics recomputed from predictions.csv.
+        let preds = try PredictionsFile(contentsOf: dir("ft").appendingPathComponent("predictions.csv"))
+        let again = ClassificationMetrics(labels: preds.labels, probabilities: preds.probabilities, classes: m.classes)
+        XCTAssertEqual(again.accuracy, m.accuracy, accuracy: 1e-12)
+    }
+
+    func testSSLThenLinearEvalAndSSLFineTune() throws {
+        let ssl = try Trainer(config: tiny(.ssl), runDir: dir("ssl")).run()
+        XCTAssertNil(ssl.metrics)
+        XCTAssertEqual(Set(ssl.records[0].lossParts.keys), ["rot", "con", "rec"])
+        let checkpoint = dir("ssl").appendingPathComponent("model.safetensors").path
+        var le = tiny(.le)
+        le.initCheckpoint = checkpoint
+        let leResult = try Trainer(config: le, runDir: dir("le")).run()
+        XCTAssertNotNil(leResult.metrics)
+        // The frozen backbone did not move.
+        let pre = try SafeTensors.read(URL(fileURLWithPath: checkpoint)).tensors
+        let post = try SafeTensors.read(dir("le").appendingPathComponent("model.safetensors")).tensors
+        XCTAssertEqual(pre["blocks.1.mlp.fc1.weight"]!.scalars, post["blocks.1.mlp.fc1.weight"]!.scalars)
+        XCTAssertNotEqual(pre["rot_head.weight"]!.scalars, post["rot_head.weight"]!.scalars, "the heads were trained")
+        var mlp = tiny(.mlp)
+        mlp.initCheckpoint = checkpoint
+        mlp.representationSize = 16
+        XCTAssertNotNil(try Trainer(config: mlp, runDir: dir("mlp")).run().metrics)
+        var ft = tiny(.sslft)
+        ft.initCheckpoint = checkpoint
+        let ftResult = try Trainer(config: ft, runDir: dir("sslft")).run()
+        XCTAssertNotNil(ftResult.metrics)
+        let moved = try SafeTensors.read(dir("sslft").appendingPathComponent("model.safetensors")).tensors
+        XCTAssertNotEqual(pre["blocks.1.mlp.fc1.weight"]!.scalars, moved["blocks.1.mlp.fc1.weight"]!.scalars)
+    }
+
+    /// Killed after epoch 1 and restarted, a run ends with the same weights and metrics as an
+    /// uninterrupted one.
+    func testResumeEqualsUninterrupted() throws {
+        for mode in [RunConfig.Mode.ft, .ssl] {
+            let c = tiny(mode)
+            let whole = try Trainer(config: c, runDir: dir("whole-\(mode)")).run()
+            let first = Trainer(config: c, runDir: dir("resumed-\(mode)"))
+            first.stopAfterEpoch = 0
+            XCTAssertTrue(try first.run().interrupted)
+            let resumed = try Trainer(config: c, runDir: dir("resumed-\(mode)")).run()
+            XCTAssertFalse(resumed.interrupted)
+            let a = try SafeTensors.read(dir("whole-\(mode)").appendingPathComponent("model.safetensors")).tensors
+            let b = try SafeTensors.read(dir("resumed-\(mode)").appendingPathComponent("model.safetensors")).tensors
+            for (k, t) in a { XCTAssertEqual(t.scalars, b[k]!.scalars, "\(mode) \(k)") }
+            XCTAssertEqual(whole.records.map(\.loss), resumed.records.map(\.loss))
+            XCTAssertEqual(whole.metrics?.accuracy, resumed.metrics?.accuracy)
+        }
+    }
+
+    func testNonFiniteLossStopsAndKeepsTheLastCheckpoint() throws {
+        let c = tiny(.ft)
+        let t = Trainer(config: c, runDir: dir("nan"))
+        t.faultInjection = { epoch, step in epoch == 1 && step == 1 }
+        XCTAssertThrowsError(try t.run()) { error in
+            guard case let .nonFinite(epoch, step, _, checkpoint)? = error as? TrainingError else { return XCTFail("\(error)") }
+            XCTAssertEqual(epoch, 1); XCTAssertEqual(step, 1)
+            XCTAssertEqual(checkpoint, self.dir("nan").appendingPathComponent("checkpoint.safetensors").path)
+            XCTAssertTrue("\(error)".contains("Lower the learning rate"))
+        }
+        let meta = try SafeTensors.read(dir("nan").appendingPathComponent("checkpoint.safetensors")).metadata
+        XCTAssertEqual(meta["epoch"], "0", "the epoch before the failure is kept")
+    }
+
+    func testBadConfigurationsAreClearErrors() {
+        var c = tiny(.le)
+        XCTAssertThrowsError(try Trainer(config: c, runDir: dir("bad")).run()) {
+            XCTAssertEqual("\($0)", "init_checkpoint = none: expected an SSL checkpoint for mode le")
+        }
+        c = tiny(.ft)
+        c.fold = 5
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("fold = 5")) }
+    }
+}
