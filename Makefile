@@ -33,7 +33,7 @@ bench: build
 
 ## demo: build and run the main job on bundled data
 demo: build
-	.build/release/csit smoke
+	bash tools/demo.sh
 
 clean:
 	rm -rf .build

@@ -30,3 +30,25 @@ public enum Evaluator {
         return (ClassificationMetrics(labels: labels, probabilities: probs, classes: classes), csv)
     }
 }
+
+extension Evaluator {
+    /// The final-normed classification tokens (rotation and contrastive, method.md §1.1)
+    /// per image as CSV: `path,label,rot_0…rot_{d−1},con_0…con_{d−1}`, for t-SNE/UMAP elsewhere.
+    public static func features(_ model: CSiTModel, data: TrainingData, batchSize: Int = 64) throws -> String {
+        model.eval()
+        let d = model.config.dim
+        var csv = "path,label," + (0..<d).map { "rot_\($0)" }.joined(separator: ",") + ","
+            + (0..<d).map { "con_\($0)" }.joined(separator: ",") + "\n"
+        let batches = (data.indices.count + batchSize - 1) / batchSize
+        for k in 0..<batches {
+            let (images, ys, ids) = try data.evaluationBatch(k, batchSize: batchSize)
+            let f = withoutGrad { model.features(images) }
+            for j in ids.indices {
+                let tokens = (0..<(2 * d)).map { f[j, $0 / d, $0 % d] }
+                csv += "\(CSVField.escape(data.dataset.samples[ids[j]].path)),\(ys[j]),"
+                    + tokens.map { String(format: "%.6g", $0) }.joined(separator: ",") + "\n"
+            }
+        }
+        return csv
+    }
+}

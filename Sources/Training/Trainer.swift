@@ -115,6 +115,14 @@ public final class Trainer {
             } else {
                 reporter?.note(String(format: "epoch %d: loss %.4f", epoch + 1, record.loss))
             }
+            if c.mode == .ssl {
+                // The same images every epoch, so the pictures show what the model learned.
+                let (views, _) = try train.sslViews(epoch: 0, step: 0, order: train.indices)
+                var rng = RNG(seed: c.seed, stream: "reconstruction-picture")
+                let grid = RunReport.reconstructionGrid(model: model, batch: SSLBatch.make(views: views, rng: &rng), epoch: epoch)
+                try grid.writePNG(to: runDir.appendingPathComponent("reconstruction.png"))
+                try grid.writePNG(to: runDir.appendingPathComponent(String(format: "reconstruction_epoch%03d.png", epoch + 1)))
+            }
             try log.append(record)
             try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch, best: best, configHash: hash, to: checkpointURL)
             if stopAfterEpoch == epoch && !last {
@@ -131,7 +139,8 @@ public final class Trainer {
             try AtomicFile.write(Data(predictions.utf8), to: runDir.appendingPathComponent("predictions.csv"))
             try AtomicFile.write(try m.json(), to: runDir.appendingPathComponent("metrics.json"))
         }
-        try RunReport.write(config: c, records: log.records, metrics: metrics, model: model, runDir: runDir)
+        let predictions = try? PredictionsFile(contentsOf: runDir.appendingPathComponent("predictions.csv"))
+        try RunReport.write(config: c, records: log.records, metrics: metrics, predictions: predictions, runDir: runDir)
         return RunResult(runDir: runDir, records: log.records, metrics: metrics, interrupted: false)
     }
 

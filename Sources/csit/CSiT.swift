@@ -9,7 +9,7 @@ struct CSiT: ParsableCommand {
         commandName: "csit",
         abstract: "cSiT: a compact self-supervised vision transformer for histopathology, on CPUs.",
         version: "0.1.0",
-        subcommands: [DataCommand.self, MetricsCommand.self, ModelCommand.self, PredictCommand.self, Smoke.self])
+        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, MetricsCommand.self, DataCommand.self, ModelCommand.self, Smoke.self])
 }
 
 /// Options every subcommand that computes shares.

@@ -1,0 +1,72 @@
+import ArgumentParser
+import CSiTKit
+import Evaluation
+import Foundation
+import HistoData
+import TensorKit
+import Training
+
+/// `csit evaluate`: a checkpoint on a test set, with the report, or the per-image features.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Evaluate a fine-tuned checkpoint on a labeled folder or manifest; write metrics, predictions, pictures.")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var engine: EngineOptions
+    @Option(help: "Fine-tuned .safetensors checkpoint.") var checkpoint: String
+    @Option(help: "Test data: a labeled folder (root/<class>/<image>) or a manifest CSV (rows with split test, paths relative to --root).")
+    var data: String
+    @Option(help: "Dataset root for a manifest.") var root: String?
+    @Option(help: "Layout of a data folder.") var dataset: DatasetKind = .imageFolder
+    @Option(help: "Output folder (metrics.json, predictions.csv, report.md, pictures).") var output: String
+    @Option(help: "Also write the classification-token features per image to this CSV.") var features: String?
+
+    func run() throws {
+        engine.apply()
+        let config = try model.config()
+        let ds: Dataset
+        var indices: [Int]
+        if data.hasSuffix(".csv") {
+            guard let root else { throw ValidationError("--root is needed with a manifest CSV") }
+            (ds, indices) = try ManifestReader.testSet(manifest: URL(fileURLWithPath: data), root: URL(fileURLWithPath: root))
+        } else {
+            ds = try Dataset.load(dataset, root: URL(fileURLWithPath: data))
+            indices = Array(ds.samples.indices)
+        }
+        var rng = RNG(seed: 0)
+        let m = CSiTModel(config: config, mode: .finetune(classes: ds.classes.count), rng: &rng)
+        _ = try Predictor(config: config, classes: ds.classes.count, checkpoint: URL(fileURLWithPath: checkpoint))
+        try m.loadPretrained(contentsOf: URL(fileURLWithPath: checkpoint))
+        let out = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let td = TrainingData(dataset: ds, indices: indices, imageSize: config.imageSize, batchSize: 64, seed: 0)
+        let (metrics, csv) = try Evaluator.evaluate(m, data: td, classes: ds.classes)
+        try AtomicFile.write(Data(csv.utf8), to: out.appendingPathComponent("predictions.csv"))
+        try AtomicFile.write(try metrics.json(), to: out.appendingPathComponent("metrics.json"))
+        var rc = RunConfig()
+        (rc.preset, rc.imageSize, rc.tokenStride, rc.root, rc.epochs) = (config.preset, config.imageSize, config.tokenStride, data, 1)
+        try RunReport.write(config: rc, records: [], metrics: metrics,
+                            predictions: try PredictionsFile(csv: csv), runDir: out)
+        if let features {
+            try AtomicFile.write(Data(try Evaluator.features(m, data: td).utf8), to: URL(fileURLWithPath: features))
+        }
+        print(metrics.markdown, terminator: "")
+    }
+}
+
+/// Test rows of a manifest written by `csit data split` or a run.
+enum ManifestReader {
+    static func testSet(manifest: URL, root: URL) throws -> (Dataset, [Int]) {
+        let rows = CSVReader.parse(try String(contentsOf: manifest, encoding: .utf8))
+        guard let header = rows.first, let p = header.firstIndex(of: "path"), let l = header.firstIndex(of: "label"),
+              let s = header.firstIndex(of: "split") else {
+            throw ValidationError("\(manifest.path): expected columns path,label,…,split")
+        }
+        let body = rows.dropFirst().filter { $0.count == header.count && $0[s] == "test" }
+        let labels = body.compactMap { Int($0[l]) }
+        let classes = (0...(labels.max() ?? 0)).map(String.init)
+        let samples = body.map { Sample(path: $0[p], label: Int($0[l])) }
+        return (Dataset(kind: .imageFolder, root: root, classes: classes, samples: samples), Array(samples.indices))
+    }
+}
