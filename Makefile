@@ -5,7 +5,7 @@ APT_PACKAGES := libopenblas-dev libpng-dev libtiff-dev libjpeg-dev pkg-config
 TEST_FLAGS   ?= -c release
 BENCH_ARGS   ?=
 
-.PHONY: deps build test bench demo clean
+.PHONY: deps build test bench demo reproduce clean
 
 ## deps: install the system libraries (apt; quiet and quick when already present)
 deps:
@@ -31,9 +31,16 @@ test: deps
 bench: build
 	.build/release/csit-bench $(BENCH_ARGS)
 
-## demo: build and run the main job on bundled data
+## demo: build and run the main job on bundled data (results/demo/*.md)
 demo: build
-	bash tools/demo.sh
+	.build/release/csit data sample --tile 64 --output runs/sample64
+	.build/release/csit run experiments/demo.yaml
+
+## reproduce: the paper's experiments on real data: make reproduce DATA=/path/to/datasets
+reproduce: build
+	@test -n "$(DATA)" || { echo "usage: make reproduce DATA=/path/to/datasets (see experiments/README.md)"; exit 2; }
+	for spec in ssl-pretrain nct breakhis breakhis-zoom semi-supervised; do \
+	  CSIT_DATA=$(DATA) .build/release/csit run experiments/$$spec.yaml || exit $$?; done
 
 clean:
 	rm -rf .build

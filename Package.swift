@@ -41,6 +41,9 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["TensorKit", "HistoData"], swiftSettings: kernelFlags),
         .target(name: "Training", dependencies: ["TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation"],
                 swiftSettings: kernelFlags),
+        .target(name: "Experiments",
+                dependencies: ["Training", "Evaluation", "HistoData", "CSiTKit", "TensorKit",
+                               .product(name: "Yams", package: "Yams")]),
         .target(name: "HistoData", dependencies: ["TensorKit", "CPNG", "CImageShims"], swiftSettings: kernelFlags),
         .target(name: "TensorKit", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
         .target(name: "NeuralKit", dependencies: ["TensorKit"], swiftSettings: kernelFlags),
@@ -48,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "csit",
             dependencies: [
-                "TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation", "Training",
+                "TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation", "Training", "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -65,6 +68,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "HistoData", "TensorKit"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CSiTKit", "HistoData", "Evaluation", "TensorKit"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "HistoData"]),
         .testTarget(name: "CLITests", dependencies: ["csit", "HistoData", "TensorKit"],
                     resources: [.copy("Golden")]),
         .testTarget(name: "CSiTKitTests", dependencies: ["CSiTKit", "NeuralKit", "TensorKit"],

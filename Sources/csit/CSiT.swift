@@ -9,7 +9,8 @@ struct CSiT: ParsableCommand {
         commandName: "csit",
         abstract: "cSiT: a compact self-supervised vision transformer for histopathology, on CPUs.",
         version: "0.1.0",
-        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, MetricsCommand.self, DataCommand.self, ModelCommand.self, Smoke.self])
+        subcommands: [PlanCommand.self, RunExperimentCommand.self, TableCommand.self, DiffCommand.self, StatusCommand.self,
+                      TrainCommand.self, EvaluateCommand.self, PredictCommand.self, MetricsCommand.self, DataCommand.self, ModelCommand.self, Smoke.self])
 }
 
 /// Options every subcommand that computes shares.

@@ -1,0 +1,87 @@
+import Evaluation
+import Foundation
+import Training
+
+/// Compares runs or whole experiments: configuration keys that differ, and metric deltas.
+public enum Diff {
+    /// One side of a comparison: a run folder, or an experiment's runs keyed by label.
+    public struct Side {
+        public var name: String
+        /// label → (run id, config, metrics)
+        public var runs: [(label: String, id: String, config: RunConfig, metrics: ClassificationMetrics?)]
+    }
+
+    /// Loads a run folder (has `config.json`), a results folder (has `runs/`), or a spec file.
+    public static func load(_ path: String) throws -> Side {
+        let url = URL(fileURLWithPath: path)
+        let fm = FileManager.default
+        if fm.fileExists(atPath: url.appendingPathComponent("config.json").path) {
+            let store = RunStore(root: url.deletingLastPathComponent().deletingLastPathComponent())
+            let id = url.lastPathComponent
+            guard let c = store.config(id) else { throw RunnerError.unknownRun(path) }
+            return Side(name: path, runs: [("run", id, c, store.metrics(id))])
+        }
+        var resultsDir = url
+        if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
+            resultsDir = try ExperimentSpec.load(path, checkPaths: false).resultsDir
+        }
+        let store = RunStore(root: resultsDir)
+        let ids = (try? fm.contentsOfDirectory(atPath: resultsDir.appendingPathComponent("runs").path)) ?? []
+        guard !ids.isEmpty else { throw RunnerError.unknownRun(path) }
+        var runs: [(String, String, RunConfig, ClassificationMetrics?)] = []
+        for id in ids.sorted() {
+            guard let c = store.config(id), c.mode != .ssl else { continue }
+            let labels = (try? JSONDecoder().decode([RunLabel].self, from: Data(contentsOf: store.dir(id).appendingPathComponent("labels.json")))) ?? []
+            let label = labels.first.map { l in
+                [l.mode, l.fold.map { "fold \($0)" }, l.zoom, l.labelFraction < 1 ? "\(l.labelFraction)" : nil, "seed \(l.seed)",
+                 l.sweep.isEmpty ? nil : l.sweep].compactMap { $0 }.joined(separator: " ")
+            } ?? id
+            runs.append((label, id, c, store.metrics(id)))
+        }
+        return Side(name: path, runs: runs.map { (label: $0.0, id: $0.1, config: $0.2, metrics: $0.3) })
+    }
+
+    /// Markdown: differing configuration keys, then per-label metrics with deltas against
+    /// the first side, then the means.
+    public static func render(_ sides: [Side], metrics: [String] = ["accuracy", "macro_f1", "kappa", "macro_auc"]) throws -> String {
+        var s = "## Configuration differences\n\n"
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        func flat(_ c: RunConfig) throws -> [String: String] {
+            let obj = try JSONSerialization.jsonObject(with: e.encode(c)) as! [String: Any]
+            return obj.mapValues { "\($0)" }
+        }
+        let configs = try sides.map { side in try side.runs.map { try flat($0.config) } }
+        var keys = Set<String>()
+        for perSide in configs { for c in perSide { keys.formUnion(c.keys) } }
+        let differing = keys.sorted().filter { k in
+            Set(configs.flatMap { $0.map { $0[k] ?? "–" } }).count > 1 && !["root", "init_checkpoint", "fold", "seed"].contains(k)
+        }
+        if differing.isEmpty { s += "none (besides data paths, folds and seeds)\n" } else {
+            s += "| key | " + sides.map(\.name).joined(separator: " | ") + " |\n|---|" + String(repeating: "---|", count: sides.count) + "\n"
+            for k in differing {
+                s += "| \(k) | " + configs.map { Array(Set($0.map { $0[k] ?? "–" })).sorted().joined(separator: " / ") }.joined(separator: " | ") + " |\n"
+            }
+        }
+        s += "\n## Metrics\n\n| run | metric | " + sides.map(\.name).joined(separator: " | ") + " | " + sides.dropFirst().map { "Δ \($0.name)" }.joined(separator: " | ") + " |\n"
+        s += "|---|---|" + String(repeating: "---|", count: 2 * sides.count - 1) + "\n"
+        let labels = sides.flatMap { $0.runs.map(\.label) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: metrics.count), count: sides.count)
+        var counts = [[Int]](repeating: [Int](repeating: 0, count: metrics.count), count: sides.count)
+        for label in labels {
+            for (mi, metric) in metrics.enumerated() {
+                let values = sides.map { side in side.runs.first { $0.label == label }?.metrics?.summaryValues[metric] }
+                for (si, v) in values.enumerated() { if let v { sums[si][mi] += v; counts[si][mi] += 1 } }
+                let base = values[0]
+                s += "| \(label) | \(metric) | " + values.map { $0.map { String(format: "%.4f", $0) } ?? "–" }.joined(separator: " | ") + " | "
+                    + values.dropFirst().map { v in (v != nil && base != nil) ? String(format: "%+.4f", v! - base!) : "–" }.joined(separator: " | ") + " |\n"
+            }
+        }
+        for (mi, metric) in metrics.enumerated() {
+            let means = sides.indices.map { counts[$0][mi] > 0 ? sums[$0][mi] / Double(counts[$0][mi]) : nil }
+            s += "| **mean** | \(metric) | " + means.map { $0.map { String(format: "%.4f", $0) } ?? "–" }.joined(separator: " | ") + " | "
+                + means.dropFirst().map { v in (v != nil && means[0] != nil) ? String(format: "%+.4f", v! - means[0]!) : "–" }.joined(separator: " | ") + " |\n"
+        }
+        return s
+    }
+}

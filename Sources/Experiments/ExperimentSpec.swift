@@ -1,0 +1,125 @@
+import Foundation
+import HistoData
+import Training
+
+/// A validated experiment spec: the YAML tree plus its sweep points.
+public struct ExperimentSpec {
+    public var file: String
+    public var tree: SpecValue
+    /// Folder of the spec file; relative paths in the spec are resolved against the working
+    /// directory, as a user typing them would expect.
+    public var baseDir: URL
+
+    public var name: String { tree["name"]!.scalarString! }
+    /// Where runs and tables go: `results:` or `results/<name>`.
+    public var resultsDir: URL {
+        let r = tree["results"]?.scalarString ?? "results/\(name)"
+        return r.hasPrefix("/") ? URL(fileURLWithPath: r) : baseDir.appendingPathComponent(r)
+    }
+
+    /// Loads, substitutes `${ENV}`, applies `--set key.path=value` overrides, and validates.
+    ///
+    /// - Parameters:
+    ///   - checkPaths: require dataset and checkpoint paths to exist (off for `plan`-only tests).
+    /// - Throws: `SpecError` naming file, line, column and key path; nothing runs on error.
+    public static func load(_ path: String, overrides: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment,
+                            checkPaths: Bool = true) throws -> ExperimentSpec {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) }
+        catch { throw SpecError.syntax(SpecLocation(file: path, line: 0, column: 0), "cannot read the file: \(error.localizedDescription)") }
+        return try parse(text, file: path, overrides: overrides, environment: environment, checkPaths: checkPaths)
+    }
+
+    public static func parse(_ text: String, file: String, overrides: [String] = [], environment: [String: String] = [:],
+                             checkPaths: Bool = true, baseDir: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> ExperimentSpec {
+        var tree = try SpecValue.parse(text, file: file).substitutingEnvironment(environment)
+        for o in overrides {
+            guard let eq = o.firstIndex(of: "=") else { throw SpecError.badOverride(o, reason: "expected key.path=value") }
+            let path = o[..<eq].split(separator: ".").map(String.init)
+            guard SpecSchema.shape(at: path) != nil else {
+                throw SpecError.badOverride(o, reason: "no key '\(path.joined(separator: "."))'"
+                    + (SpecSchema.allPaths().closestKey(to: path.joined(separator: ".")).map { " (did you mean '\($0)'?)" } ?? ""))
+            }
+            let valueText = String(o[o.index(after: eq)...])
+            let value = (try? SpecValue.parse(valueText, file: "--set")) ?? .scalar(valueText, SpecLocation(file: "--set", line: 0, column: 0))
+            tree = tree.setting(path, to: relocated(value, "--set \(o)"))
+        }
+        try SpecSchema.validate(tree, SpecSchema.root, path: "", checkPaths: checkPaths, baseDir: baseDir)
+        let spec = ExperimentSpec(file: file, tree: tree, baseDir: baseDir)
+        // Every sweep key must be a spec key, and every point must validate.
+        for (path, loc) in spec.sweepKeys() where SpecSchema.shape(at: path) == nil {
+            throw SpecError.sweepKey(loc, path: path.joined(separator: "."), suggestion: SpecSchema.allPaths().closestKey(to: path.joined(separator: ".")))
+        }
+        for point in try spec.sweepPoints() {
+            try SpecSchema.validate(spec.applying(point), SpecSchema.root, path: "", checkPaths: checkPaths, baseDir: baseDir)
+        }
+        return spec
+    }
+
+    static func relocated(_ v: SpecValue, _ file: String) -> SpecValue {
+        let loc = SpecLocation(file: file, line: 0, column: 0)
+        switch v {
+        case .scalar(let s, _): return .scalar(s, loc)
+        case .sequence(let items, _): return .sequence(items.map { relocated($0, file) }, loc)
+        case .mapping(let pairs, _): return .mapping(pairs.map { (key: $0.key, value: relocated($0.value, file)) }, loc)
+        }
+    }
+
+    /// One sweep point: values for dotted key paths.
+    public typealias SweepPoint = [(path: [String], value: SpecValue)]
+
+    func sweepKeys() -> [([String], SpecLocation)] {
+        guard let sweep = tree["sweep"] else { return [] }
+        var out: [([String], SpecLocation)] = []
+        for section in ["grid", "zip"] {
+            if case .mapping(let pairs, _)? = sweep[section] { out += pairs.map { ($0.key.split(separator: ".").map(String.init), $0.value.location) } }
+        }
+        if case .sequence(let items, _)? = sweep["list"] {
+            for case .mapping(let pairs, _) in items { out += pairs.map { ($0.key.split(separator: ".").map(String.init), $0.value.location) } }
+        }
+        return out
+    }
+
+    /// The sweep's points: the grid's Cartesian product, times the zipped lists (element by
+    /// element), or the explicit list; a single empty point without a sweep.
+    public func sweepPoints() throws -> [SweepPoint] {
+        guard let sweep = tree["sweep"] else { return [[]] }
+        var points: [SweepPoint] = [[]]
+        if case .mapping(let pairs, _)? = sweep["grid"] {
+            for (k, v) in pairs {
+                guard case .sequence(let values, _) = v else { continue }
+                points = points.flatMap { p in values.map { p + [(path: k.split(separator: ".").map(String.init), value: $0)] } }
+            }
+        }
+        if case .mapping(let pairs, let loc)? = sweep["zip"] {
+            let lists = pairs.compactMap { p -> (String, [SpecValue])? in
+                if case .sequence(let v, _) = p.value { return (p.key, v) }
+                return nil
+            }
+            let n = lists.first?.1.count ?? 0
+            guard lists.allSatisfy({ $0.1.count == n }) else {
+                throw SpecError.range(loc, path: "sweep.zip", value: lists.map { "\($0.0): \($0.1.count)" }.joined(separator: ", "),
+                                      expected: "lists of equal length")
+            }
+            points = points.flatMap { p in (0..<n).map { i in p + lists.map { (path: $0.0.split(separator: ".").map(String.init), value: $0.1[i]) } } }
+        }
+        if case .sequence(let items, _)? = sweep["list"] {
+            points = points.flatMap { p in items.compactMap { item -> SweepPoint? in
+                guard case .mapping(let pairs, _) = item else { return nil }
+                return p + pairs.map { (path: $0.key.split(separator: ".").map(String.init), value: $0.value) }
+            } }
+        }
+        return points
+    }
+
+    /// The tree with a sweep point's values written in.
+    public func applying(_ point: SweepPoint) -> SpecValue {
+        point.reduce(tree) { $0.setting($1.path, to: $1.value) }
+    }
+}
+
+extension SpecValue {
+    var scalarString: String? { if case .scalar(let s, _) = self { return s }; return nil }
+    var stringList: [String] { if case .sequence(let items, _) = self { return items.compactMap(\.scalarString) }; return [] }
+    var pairs: [(key: String, value: SpecValue)] { if case .mapping(let p, _) = self { return p }; return [] }
+}

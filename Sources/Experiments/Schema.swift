@@ -1,0 +1,168 @@
+import Foundation
+import HistoData
+import Training
+
+/// The shape of a valid spec, used to validate every value with its location.
+indirect enum Shape {
+    case int(ClosedRange<Int>)
+    case double(ClosedRange<Double>)
+    case bool
+    case string
+    case oneOf([String])
+    /// A file or folder that must exist (checked when `checkPaths` is on).
+    case path
+    case list(Shape, nonEmpty: Bool)
+    case map([String: Shape], required: Set<String>)
+    /// Keys are data, values all of one shape (sweep grids).
+    case dictionary(Shape)
+    case anything
+
+    var expected: String {
+        switch self {
+        case .int(let r): return "an integer in \(r.lowerBound)…\(r.upperBound)"
+        case .double(let r): return "a number in \(r.lowerBound)…\(r.upperBound)"
+        case .bool: return "true or false"
+        case .string, .path: return "a string"
+        case .oneOf(let v): return "one of \(v.joined(separator: ", "))"
+        case .list: return "a list"
+        case .map, .dictionary: return "a mapping"
+        case .anything: return "a value"
+        }
+    }
+}
+
+/// The spec schema.
+enum SpecSchema {
+    /// Training settings that a spec may set for SSL and for each downstream mode.
+    static let settings: [String: Shape] = [
+        "epochs": .int(1...100_000), "batch_size": .int(1...100_000), "lr": .double(1e-12...10), "min_lr": .double(0...10),
+        "warmup_epochs": .int(0...10_000), "warmup_lr": .double(0...10), "weight_decay": .double(0...10),
+        "label_smoothing": .double(0...1), "mixup": .double(0...100), "cutmix": .double(0...100), "mixup_prob": .double(0...1),
+        "random_erasing": .double(0...1), "clip_grad": .double(0...1e9), "eval_every": .int(1...100_000),
+        "best_metric": .oneOf(["accuracy", "macro_f1", "macro_recall", "macro_precision", "weighted_f1", "kappa", "macro_auc"]),
+        "representation_size": .int(1...1_000_000), "linear_eval_train_mode": .bool, "workers": .int(1...256),
+        "cache_images": .bool, "drop_path_rate": .double(0...1), "threads": .int(1...4096),
+    ]
+
+    static let modes = RunConfig.Mode.allCases.filter { $0 != .ssl }.map(\.rawValue)
+    static let metrics = ["accuracy", "macro_recall", "macro_precision", "macro_f1", "weighted_f1", "kappa", "macro_auc",
+                          "positive_precision", "positive_recall", "positive_f1", "positive_auc"]
+
+    static let root: Shape = .map([
+        "name": .string,
+        "description": .string,
+        "results": .string,
+        "dataset": .map(["kind": .oneOf(DatasetKind.allCases.map(\.rawValue)), "root": .path,
+                         "task": .oneOf(BreakHisTask.allCases.map(\.rawValue)), "test_root": .path], required: ["kind", "root"]),
+        "protocol": .map([
+            "folds": .int(2...100), "group_by": .oneOf(["image", "patient"]), "run_folds": .list(.int(0...99), nonEmpty: true),
+            "zooms": .list(.oneOf(BreakHis.magnifications), nonEmpty: true),
+            "label_fractions": .list(.double(1e-6...1), nonEmpty: true), "seeds": .list(.int(0...Int(Int32.max)), nonEmpty: true),
+            "test_fraction": .double(1e-6...0.999999), "split_seed": .int(0...Int(Int32.max)),
+        ], required: []),
+        "model": .map(["preset": .oneOf(["csit-compact", "csit-small", "csit-tiny", "cct-14-7x2"]), "image_size": .int(8...4096),
+                       "token_stride": .oneOf(["8", "16"]), "dim": .int(1...8192), "depth": .int(1...256), "heads": .int(1...256),
+                       "mlp_ratio": .int(1...16)], required: []),
+        "ssl": .map(settings.merging(["checkpoint": .path,
+                                      "dataset": .map(["kind": .oneOf(DatasetKind.allCases.map(\.rawValue)), "root": .path],
+                                                      required: ["root"])]) { a, _ in a }, required: []),
+        "modes": .list(.oneOf(modes), nonEmpty: true),
+        "train": .map(settings.merging(Dictionary(uniqueKeysWithValues: modes.map { ($0, Shape.map(settings, required: [])) })) { a, _ in a },
+                      required: []),
+        "sweep": .map(["grid": .dictionary(.list(.anything, nonEmpty: true)), "zip": .dictionary(.list(.anything, nonEmpty: true)),
+                       "list": .list(.dictionary(.anything), nonEmpty: true)], required: []),
+        "tables": .list(.map(["name": .string, "title": .string, "rows": .oneOf(["mode", "zoom", "label_fraction", "sweep"]),
+                              "columns": .list(.oneOf(metrics), nonEmpty: true), "format": .string, "percent": .bool,
+                              "modes": .list(.oneOf(modes), nonEmpty: true),
+                              "reference": .dictionary(.dictionary(.double(-1e9...1e9)))], required: ["columns"]), nonEmpty: true),
+    ], required: ["name", "dataset", "modes"])
+
+    /// Every dotted key path the schema allows (for sweep and override validation).
+    static func allPaths(_ shape: Shape = root, prefix: String = "") -> [String] {
+        guard case .map(let fields, _) = shape else { return [] }
+        return fields.flatMap { key, s -> [String] in
+            let p = prefix.isEmpty ? key : "\(prefix).\(key)"
+            if case .map = s { return [p] + allPaths(s, prefix: p) }
+            return [p]
+        }.sorted()
+    }
+
+    /// The shape at a dotted path, if the schema has it.
+    static func shape(at path: [String], in shape: Shape = root) -> Shape? {
+        guard let first = path.first else { return shape }
+        guard case .map(let fields, _) = shape, let s = fields[first] else { return nil }
+        return self.shape(at: Array(path.dropFirst()), in: s)
+    }
+
+    /// Validates `value` against `shape`, reporting the first problem with its location.
+    static func validate(_ value: SpecValue, _ shape: Shape, path: String, checkPaths: Bool, baseDir: URL) throws {
+        let loc = value.location
+        func scalar() throws -> String {
+            guard case .scalar(let s, _) = value else { throw SpecError.type(loc, path: path, expected: shape.expected) }
+            return s
+        }
+        switch shape {
+        case .anything: return
+        case .int(let r):
+            guard let v = Int(try scalar()) else { throw SpecError.type(loc, path: path, expected: shape.expected) }
+            guard r.contains(v) else { throw SpecError.range(loc, path: path, value: String(v), expected: shape.expected) }
+        case .double(let r):
+            guard let v = Double(try scalar()) else { throw SpecError.type(loc, path: path, expected: shape.expected) }
+            guard r.contains(v) else { throw SpecError.range(loc, path: path, value: String(v), expected: shape.expected) }
+        case .bool:
+            guard ["true", "false"].contains(try scalar()) else { throw SpecError.type(loc, path: path, expected: shape.expected) }
+        case .string: _ = try scalar()
+        case .oneOf(let options):
+            let s = try scalar()
+            guard options.contains(s) else { throw SpecError.range(loc, path: path, value: s, expected: shape.expected) }
+        case .path:
+            let s = try scalar()
+            if checkPaths {
+                let url = s.hasPrefix("/") ? URL(fileURLWithPath: s) : baseDir.appendingPathComponent(s)
+                guard FileManager.default.fileExists(atPath: url.path) else { throw SpecError.missingPath(loc, path: path, file: s) }
+            }
+        case let .list(inner, nonEmpty):
+            guard case .sequence(let items, _) = value else { throw SpecError.type(loc, path: path, expected: "a list") }
+            if nonEmpty && items.isEmpty { throw SpecError.range(loc, path: path, value: "[]", expected: "a non-empty list") }
+            for (i, item) in items.enumerated() { try validate(item, inner, path: "\(path)[\(i)]", checkPaths: checkPaths, baseDir: baseDir) }
+        case .dictionary(let inner):
+            guard case .mapping(let pairs, _) = value else { throw SpecError.type(loc, path: path, expected: "a mapping") }
+            for (k, v) in pairs { try validate(v, inner, path: "\(path).\(k)", checkPaths: checkPaths, baseDir: baseDir) }
+        case let .map(fields, required):
+            guard case .mapping(let pairs, _) = value else { throw SpecError.type(loc, path: path, expected: "a mapping") }
+            for (k, v) in pairs {
+                let full = path.isEmpty ? k : "\(path).\(k)"
+                guard let s = fields[k] else {
+                    throw SpecError.unknownKey(v.location, path: full, suggestion: Array(fields.keys).closestKey(to: k).map { path.isEmpty ? $0 : "\(path).\($0)" })
+                }
+                try validate(v, s, path: full, checkPaths: checkPaths, baseDir: baseDir)
+            }
+            for r in required.sorted() where !pairs.contains(where: { $0.key == r }) {
+                throw SpecError.missing(loc, path: path.isEmpty ? r : "\(path).\(r)")
+            }
+        }
+    }
+}
+
+extension Array where Element == String {
+    /// The closest element by edit distance, when close enough to be a likely typo.
+    func closestKey(to word: String) -> String? {
+        func distance(_ a: String, _ b: String) -> Int {
+            let a = [Character](a), b = [Character](b)
+            guard !a.isEmpty, !b.isEmpty else { return Swift.max(a.count, b.count) }
+            var row = [Int](0...b.count)
+            for i in 1...a.count {
+                var prev = row[0]
+                row[0] = i
+                for j in 1...b.count {
+                    let cur = row[j]
+                    row[j] = Swift.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
+                    prev = cur
+                }
+            }
+            return row[b.count]
+        }
+        guard let best = self.min(by: { (distance($0, word), $0) < (distance($1, word), $1) }) else { return nil }
+        return distance(best, word) <= Swift.max(2, word.count / 3) ? best : nil
+    }
+}
