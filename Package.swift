@@ -69,7 +69,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CSiTKit", "HistoData", "Evaluation", "TensorKit"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "HistoData"]),
-        .testTarget(name: "CLITests", dependencies: ["csit", "HistoData", "TensorKit"],
+        .testTarget(name: "CLITests", dependencies: ["csit", "HistoData", "TensorKit", "Evaluation", "Experiments", "Training"],
                     resources: [.copy("Golden")]),
         .testTarget(name: "CSiTKitTests", dependencies: ["CSiTKit", "NeuralKit", "TensorKit"],
                     resources: [.copy("Fixtures")]),

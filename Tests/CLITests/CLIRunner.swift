@@ -17,6 +17,11 @@ enum CLIRunner {
         fatalError("csit executable not found next to \(Bundle.module.bundleURL.path)")
     }
 
+    /// The package root (tests run commands from there, as a user would).
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
     /// Runs `csit args…`; returns the exit status and stdout + stderr.
     static func run(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let p = Process()
@@ -26,6 +31,7 @@ enum CLIRunner {
         env["CSIT_THREADS"] = "1"
         for (k, v) in environment { env[k] = v }
         p.environment = env
+        p.currentDirectoryURL = repositoryRoot
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = pipe

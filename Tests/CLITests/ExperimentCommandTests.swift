@@ -1,0 +1,127 @@
+import Evaluation
+import Experiments
+import Foundation
+import Training
+import XCTest
+
+/// The runner end to end on the NCT-layout fixture: plan golden, a sweep killed half way
+/// and restarted, tables and diffs.
+final class ExperimentCommandTests: XCTestCase {
+    var work: URL!
+
+    override func setUpWithError() throws {
+        work = FileManager.default.temporaryDirectory.appendingPathComponent("csit-exp-\(getpid())-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+
+    func writeSpec(results: String, extra: String = "") throws -> String {
+        let spec = """
+        name: tiny
+        results: \(results)
+        dataset:
+          kind: nct
+          root: Tests/HistoDataTests/Fixtures/nct
+        protocol:
+          folds: 3
+        model:
+          preset: csit-tiny
+          image_size: 32
+          token_stride: 8
+        modes: [ft]
+        train:
+          epochs: 1
+          batch_size: 6
+          warmup_epochs: 0
+          mixup: 0
+          cutmix: 0
+        \(extra)
+        """
+        let url = work.appendingPathComponent("tiny.yaml")
+        try spec.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    func testPlanGolden() throws {
+        let spec = try writeSpec(results: work.appendingPathComponent("res").path,
+                                 extra: "sweep:\n  grid:\n    train.lr: [1.0e-3, 2.0e-3]\n")
+        let (status, out) = try CLIRunner.run(["plan", spec])
+        XCTAssertEqual(status, 0, out)
+        try CLIRunner.assertGolden(out, "plan-tiny.txt")
+    }
+
+    func testKilledSweepRestartsWithoutRedoingFinishedRuns() throws {
+        let results = work.appendingPathComponent("res")
+        let spec = try writeSpec(results: results.path)
+        var (status, out) = try CLIRunner.run(["run", spec, "--only", "fold=0"])
+        XCTAssertEqual(status, 0, out)
+        let plan = try Plan.make(try ExperimentSpec.load(spec, checkPaths: false))
+        let store = RunStore(root: results)
+        let ids = plan.runs.sorted { ($0.labels[0].fold ?? 0) < ($1.labels[0].fold ?? 0) }.map(\.id)
+        XCTAssertTrue(store.isDone(ids[0]))
+        XCTAssertFalse(store.isDone(ids[1]))
+        let stamp = try FileManager.default.attributesOfItem(atPath: store.dir(ids[0]).appendingPathComponent("model.safetensors").path)[.modificationDate] as! Date
+        // Fold 1 was "killed": its state says running, its lock names a dead process.
+        try store.setStatus(ids[1], .running)
+        try "\(ProcessInfo.processInfo.hostName) 999999\n".write(to: store.dir(ids[1]).appendingPathComponent("lock"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(store.status(ids[1]).state, .failed)
+        (status, out) = try CLIRunner.run(["status", spec])
+        XCTAssertTrue(out.contains("\(ids[1])  ft      failed"), out)
+        (status, out) = try CLIRunner.run(["run", spec])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(ids.allSatisfy(store.isDone))
+        let after = try FileManager.default.attributesOfItem(atPath: store.dir(ids[0]).appendingPathComponent("model.safetensors").path)[.modificationDate] as! Date
+        XCTAssertEqual(stamp, after, "the finished run was not redone")
+        XCTAssertTrue(out.contains("| FT |"), out)
+        for f in ["main.md", "main.csv", "main.tex", "main.json", "events.jsonl"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: results.appendingPathComponent(f).path), f)
+        }
+        // A second runner finds nothing to do.
+        (status, out) = try CLIRunner.run(["run", spec, "--dry-run"])
+        XCTAssertTrue(out.contains("would run: \n") || out.hasSuffix("would run: \n"), out)
+    }
+
+    /// Tables and diffs from a results folder whose metrics are known (written here), so the
+    /// goldens do not depend on training numerics.
+    func testTableAndDiffGoldens() throws {
+        let resA = work.appendingPathComponent("a"), resB = work.appendingPathComponent("b")
+        let tables = """
+        tables:
+          - name: paper
+            title: Tiny NCT table
+            columns: [accuracy, macro_f1, kappa]
+            reference:
+              FT: {accuracy: 0.84, macro_f1: 0.78, kappa: 0.818}
+        """
+        for (res, shift) in [(resA, 0), (resB, 1)] {
+            let spec = try writeSpec(results: res.path, extra: tables)
+            let plan = try Plan.make(try ExperimentSpec.load(spec, checkPaths: false))
+            let store = RunStore(root: res)
+            for (k, run) in plan.runs.enumerated() {
+                // Fold k predicts all but k + shift images right.
+                let labels = (0..<27).map { $0 % 9 }
+                let probs = labels.enumerated().map { i, y -> [Double] in
+                    (0..<9).map { c in c == (i < k + shift ? (y + 1) % 9 : y) ? 0.9 : 0.1 / 8 }
+                }
+                let m = ClassificationMetrics(labels: labels, probabilities: probs, classes: (0..<9).map(String.init))
+                try FileManager.default.createDirectory(at: store.dir(run.id), withIntermediateDirectories: true)
+                try m.json().write(to: store.dir(run.id).appendingPathComponent("metrics.json"))
+                var c = run.config
+                if shift == 1 { c.lr = 1e-3 }
+                try JSONEncoder().encode(c).write(to: store.dir(run.id).appendingPathComponent("config.json"))
+                try JSONEncoder().encode(run.labels).write(to: store.dir(run.id).appendingPathComponent("labels.json"))
+                try store.setStatus(run.id, .done)
+            }
+            if shift == 0 {
+                let (status, out) = try CLIRunner.run(["table", spec])
+                XCTAssertEqual(status, 0, out)
+                try CLIRunner.assertGolden(out, "table-tiny.md")
+                try CLIRunner.assertGolden(try String(contentsOf: res.appendingPathComponent("paper.tex"), encoding: .utf8), "table-tiny.tex")
+            }
+        }
+        let (status, out) = try CLIRunner.run(["diff", resA.path, resB.path])
+        XCTAssertEqual(status, 0, out)
+        try CLIRunner.assertGolden(out.replacingOccurrences(of: work.path, with: "<work>"), "diff-tiny.md")
+    }
+}

@@ -1,0 +1,69 @@
+import XCTest
+import Experiments
+import Training
+
+final class PlannerTests: XCTestCase {
+    func spec(folds: Int?, zooms: [String]?, fractions: [Double], seeds: [Int], modes: [String], grid: [String: [String]],
+              sslCheckpoint: Bool = false) throws -> ExperimentSpec {
+        var y = "name: gen\ndataset:\n  kind: breakhis\n  root: /nowhere\nprotocol:\n"
+        if let folds { y += "  folds: \(folds)\n" }
+        if let zooms { y += "  zooms: [\(zooms.joined(separator: ", "))]\n" }
+        y += "  label_fractions: [\(fractions.map { String($0) }.joined(separator: ", "))]\n"
+        y += "  seeds: [\(seeds.map(String.init).joined(separator: ", "))]\n"
+        y += "modes: [\(modes.joined(separator: ", "))]\n"
+        if sslCheckpoint { y += "ssl:\n  checkpoint: /ckpt.safetensors\n" }
+        if !grid.isEmpty {
+            y += "sweep:\n  grid:\n"
+            for (k, v) in grid.sorted(by: { $0.key < $1.key }) { y += "    \(k): [\(v.joined(separator: ", "))]\n" }
+        }
+        return try ExperimentSpec.parse(y, file: "gen.yaml", checkPaths: false)
+    }
+
+    /// Counts over many generated specs: downstream runs = points × seeds × modes × folds ×
+    /// zooms × fractions, minus duplicates; one SSL run per (SSL-relevant point, seed).
+    func testCountsDedupAndSharedPretraining() throws {
+        var rng = SystemRandomNumberGenerator()
+        let allModes = ["ft", "le", "mlp", "ssl-ft"]
+        for _ in 0..<40 {
+            let folds = Bool.random(using: &rng) ? Int.random(in: 2...5, using: &rng) : nil
+            let zooms = Bool.random(using: &rng) ? Array(["40X", "100X", "200X", "400X"].prefix(Int.random(in: 1...4, using: &rng))) : nil
+            let fractions = Array([1.0, 0.1, 0.01].prefix(Int.random(in: 1...3, using: &rng)))
+            let seeds = Array(0..<Int.random(in: 1...3, using: &rng))
+            let modes = Array(allModes.shuffled(using: &rng).prefix(Int.random(in: 1...4, using: &rng)))
+            // A sweep over the fine-tuning lr (only ft runs differ) and maybe over SSL epochs.
+            var grid: [String: [String]] = ["train.ft.lr": ["1.0e-3", "2.0e-3"]]
+            let sslSweep = Bool.random(using: &rng)
+            if sslSweep { grid["ssl.epochs"] = ["1", "2", "3"] }
+            let s = try spec(folds: folds, zooms: zooms, fractions: fractions, seeds: seeds, modes: modes, grid: grid)
+            let plan = try Plan.make(s)
+            let cells = (folds ?? 1) * (zooms?.count ?? 1) * fractions.count * seeds.count
+            let sslPoints = sslSweep ? 3 : 1
+            let ftRuns = modes.contains("ft") ? 2 * cells : 0                 // the lr sweep doubles ft only
+            let pretrained = modes.filter { $0 != "ft" }.count * cells * sslPoints
+            XCTAssertEqual(plan.runs.filter { $0.config.mode != .ssl }.count, ftRuns + pretrained, "\(modes) \(cells)")
+            let needsSSL = modes.contains { $0 != "ft" }
+            XCTAssertEqual(plan.sslRuns.count, needsSSL ? seeds.count * sslPoints : 0)
+            XCTAssertEqual(Set(plan.runs.map(\.id)).count, plan.runs.count, "ids are unique")
+            for r in plan.runs where ["le", "mlp", "ssl-ft"].contains(r.config.mode.rawValue) {
+                let dep = try XCTUnwrap(r.dependsOn)
+                XCTAssertEqual(plan.run(dep)?.config.seed, r.config.seed)
+            }
+        }
+    }
+
+    func testIdentityIsStableAndChangesWithTheConfig() throws {
+        let a = try Plan.make(try spec(folds: 3, zooms: nil, fractions: [1], seeds: [0], modes: ["ft"], grid: [:]))
+        let b = try Plan.make(try spec(folds: 3, zooms: nil, fractions: [1], seeds: [0], modes: ["ft"], grid: [:]))
+        XCTAssertEqual(a.runs.map(\.id), b.runs.map(\.id))
+        let c = try Plan.make(try spec(folds: 3, zooms: nil, fractions: [1], seeds: [0, 1], modes: ["ft"], grid: [:]))
+        XCTAssertEqual(Set(a.runs.map(\.id)).subtracting(c.runs.map(\.id)), [], "adding a seed keeps the old runs")
+        XCTAssertEqual(c.runs.count, 6)
+        // Two entries resolving to the same run share it: a sweep over a value that is equal.
+        let d = try Plan.make(try spec(folds: 3, zooms: nil, fractions: [1], seeds: [0], modes: ["ft"], grid: ["train.ft.lr": ["5.0e-4", "0.0005"]]))
+        XCTAssertEqual(d.runs.count, 3)
+        XCTAssertTrue(d.runs.allSatisfy { $0.labels.count == 2 })
+        let e = try Plan.make(try spec(folds: 3, zooms: nil, fractions: [1], seeds: [0], modes: ["le"], grid: [:], sslCheckpoint: true))
+        XCTAssertTrue(e.sslRuns.isEmpty)
+        XCTAssertTrue(e.runs.allSatisfy { $0.config.initCheckpoint == "/ckpt.safetensors" && $0.dependsOn == nil })
+    }
+}
