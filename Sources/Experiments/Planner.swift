@@ -68,7 +68,7 @@ public struct Plan {
         for point in try spec.sweepPoints() {
             let tree = spec.applying(point)
             let sweepLabel = point.map { "\($0.path.joined(separator: "."))=\($0.value.canonical)" }.joined(separator: ", ")
-            let modes = tree["modes"]!.stringList.compactMap(RunConfig.Mode.init(rawValue:))
+            let modes = (tree["modes"]?.stringList ?? []).compactMap(RunConfig.Mode.init(rawValue:))
             let folds = tree.value(at: ["protocol", "folds"])?.scalarString.flatMap(Int.init)
             let runFolds = tree.value(at: ["protocol", "run_folds"])?.stringList.compactMap(Int.init) ?? folds.map { Array(0..<$0) } ?? []
             let foldList: [Int?] = folds == nil ? [nil] : runFolds.map { $0 }
@@ -76,7 +76,9 @@ public struct Plan {
             let fractions = tree.value(at: ["protocol", "label_fractions"])?.stringList.compactMap(Double.init) ?? [1]
             for seed in seeds {
                 var sslID: String?
-                let needsSSL = modes.contains { [.le, .mlp, .sslft].contains($0) }
+                // An SSL block without a checkpoint is pretrained even when no downstream mode
+                // needs it yet (ssl-pretrain.yaml): other specs sharing the results folder reuse it.
+                let needsSSL = modes.contains { [.le, .mlp, .sslft].contains($0) } || (tree["ssl"] != nil && modes.isEmpty)
                 let sslCheckpoint = tree.value(at: ["ssl", "checkpoint"])?.scalarString
                 if needsSSL && sslCheckpoint == nil {
                     let c = try Resolver.sslConfig(tree, seed: seed)

@@ -68,7 +68,9 @@ public final class LocalExecutor: Executor {
                 FileManager.default.createFile(atPath: log.path, contents: nil)
                 let h = try FileHandle(forWritingTo: log)
                 p.standardOutput = h
-                p.standardError = h
+                // One job at a time: its live progress line goes to the terminal; with several,
+                // each run's progress goes to its own train.log.
+                p.standardError = jobs == 1 ? FileHandle.standardError : h
                 try p.run()
                 running[r.id] = p
                 store.event(["event": "started", "run": r.id, "mode": r.config.mode.rawValue])

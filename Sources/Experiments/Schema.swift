@@ -75,7 +75,7 @@ enum SpecSchema {
                               "columns": .list(.oneOf(metrics), nonEmpty: true), "format": .string, "percent": .bool,
                               "modes": .list(.oneOf(modes), nonEmpty: true),
                               "reference": .dictionary(.dictionary(.double(-1e9...1e9)))], required: ["columns"]), nonEmpty: true),
-    ], required: ["name", "dataset", "modes"])
+    ], required: ["name", "dataset"])
 
     /// Every dotted key path the schema allows (for sweep and override validation).
     static func allPaths(_ shape: Shape = root, prefix: String = "") -> [String] {

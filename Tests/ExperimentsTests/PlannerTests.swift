@@ -67,3 +67,21 @@ final class PlannerTests: XCTestCase {
         XCTAssertTrue(e.runs.allSatisfy { $0.config.initCheckpoint == "/ckpt.safetensors" && $0.dependsOn == nil })
     }
 }
+
+final class PaperSpecTests: XCTestCase {
+    /// The committed specs validate, and the paper specs share one SSL pretraining.
+    func testCommittedSpecsValidateAndSharePretraining() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("experiments")
+        var sslIDs = Set<String>()
+        for name in ["ssl-pretrain", "nct", "breakhis", "breakhis-patient", "breakhis-zoom", "semi-supervised"] {
+            let spec = try ExperimentSpec.load(dir.appendingPathComponent("\(name).yaml").path, environment: ["CSIT_DATA": "/data"],
+                                               checkPaths: false)
+            XCTAssertEqual(spec.resultsDir.path.hasSuffix("results/paper"), true)
+            let plan = try Plan.make(spec)
+            sslIDs.formUnion(plan.sslRuns.filter { $0.config.seed == 0 }.map(\.id))
+        }
+        XCTAssertEqual(sslIDs.count, 1, "one SSL pretraining serves every paper spec")
+        XCTAssertNoThrow(try ExperimentSpec.load(dir.appendingPathComponent("demo.yaml").path, environment: [:], checkPaths: false))
+    }
+}
