@@ -5,7 +5,7 @@ APT_PACKAGES := libopenblas-dev libpng-dev libtiff-dev libjpeg-dev pkg-config
 TEST_FLAGS   ?= -c release
 BENCH_ARGS   ?=
 
-.PHONY: deps build test bench demo reproduce clean
+.PHONY: deps build test test-slurm bench demo reproduce clean
 
 ## deps: install the system libraries (apt; quiet and quick when already present)
 deps:
@@ -26,6 +26,11 @@ build: deps
 test: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
+
+## test-slurm: the Slurm executor end to end against a real one-node cluster on 127.0.0.1
+test-slurm: deps
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	tools/with-slurm.sh $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing --filter SlurmTests
 
 ## bench: kernel and layer benchmarks, one JSON line per measurement
 bench: build

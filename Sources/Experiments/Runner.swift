@@ -150,12 +150,14 @@ public enum RunnerError: Error, CustomStringConvertible, Equatable {
     case locked(String, String)
     case dependency(String, String)
     case unknownRun(String)
+    case scheduler(String)
 
     public var description: String {
         switch self {
         case let .locked(id, path): return "run \(id) is being run by another process (lock \(path))"
         case let .dependency(id, dep): return "run \(id) needs SSL run \(dep), which is not done"
         case .unknownRun(let id): return "no run '\(id)' in this plan"
+        case .scheduler(let m): return m
         }
     }
 }

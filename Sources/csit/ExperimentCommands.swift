@@ -51,14 +51,28 @@ struct RunExperimentCommand: ParsableCommand {
     @Option(help: "Runs side by side (cores are split between them).") var jobs = 1
     @Option(help: "Only runs whose labels match key=value (mode, fold, zoom, seed, label_fraction); repeatable.") var only: [String] = []
     @Option(name: .customLong("run"), help: "Execute this one planned run (the entry point executors call).") var runID: String?
-    @Flag(help: "Print what would run, run nothing.") var dryRun = false
+    @Flag(help: "Print what would run (for Slurm: the sbatch scripts), run nothing.") var dryRun = false
+    @Option(help: "local (processes on this machine) or slurm (job arrays).") var executor = "local"
+    @Option(help: "Slurm partition.") var partition: String?
+    @Option(help: "Slurm CPUs (and csit threads) per task.") var cpusPerTask = 2
+    @Option(help: "Slurm memory per task (e.g. 16G).") var mem: String?
+    @Option(help: "Slurm time limit per task (e.g. 12:00:00).") var time: String?
+    @Option(help: "Most array tasks running at once.") var arrayParallelism: Int?
+    @Option(help: "Extra sbatch argument (repeatable), e.g. --sbatch-arg=--account=lab.") var sbatchArg: [String] = []
+
+    func validate() throws {
+        guard ["local", "slurm"].contains(executor) else { throw ValidationError("--executor must be local or slurm, not '\(executor)'") }
+    }
 
     func run() throws {
         let spec = try options.load()
         let plan = try Plan.make(spec)
         let store = RunStore(root: spec.resultsDir)
         if let runID {
-            guard let r = plan.run(runID) else { throw ValidationError(RunnerError.unknownRun(runID).description) }
+            // A cluster task runs the frozen plan's configuration when there is one.
+            guard let r = FrozenPlan.read(store)?.planned(runID) ?? plan.run(runID) else {
+                throw ValidationError(RunnerError.unknownRun(runID).description)
+            }
             Parallel.configure()
             try SingleRun.execute(r, store: store, reporter: ProgressReporter(prefix: "[\(r.id.prefix(8))] "))
             return
@@ -68,12 +82,30 @@ struct RunExperimentCommand: ParsableCommand {
         selected = plan.runs.filter { r in selected.contains { $0.id == r.id } || deps.contains(r.id) }
         let ordered = selected.filter { $0.config.mode == .ssl } + selected.filter { $0.config.mode != .ssl }
         try FileManager.default.createDirectory(at: spec.resultsDir, withIntermediateDirectories: true)
-        if dryRun {
+        if dryRun && executor == "local" {
             print(plan.render(store: store), terminator: "")
             print("would run: " + ordered.filter { !store.isDone($0.id) }.map { String($0.id) }.joined(separator: " "))
             return
         }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        if executor == "slurm" {
+            var o = SlurmExecutor.Options()
+            (o.partition, o.cpusPerTask, o.memory, o.time) = (partition, cpusPerTask, mem, time)
+            (o.arrayParallelism, o.extraArguments, o.dryRun) = (arrayParallelism, sbatchArg, dryRun)
+            guard dryRun || SlurmScheduler.available else { throw ValidationError("sbatch is not on PATH; is this a Slurm login node?") }
+            let slurm = SlurmExecutor(options: o, command: RunCommand(executable: executable, specPath: options.spec, overrides: options.overrides),
+                                      store: store)
+            var filtered = plan
+            filtered.runs = ordered
+            let subs = try slurm.submit(filtered, specPath: options.spec)
+            for (script, sub) in subs {
+                if let sub { print("submitted job \(sub.jobID)\(sub.array ? " (array of \(sub.runs.count))" : ""): \(sub.runs.joined(separator: " "))") }
+                else { print(script) }
+            }
+            if subs.isEmpty { print("nothing to submit: every run is done, queued or running") }
+            print("watch with: csit status \(options.spec)")
+            return
+        }
         let executor = LocalExecutor(jobs: jobs, command: RunCommand(executable: executable, specPath: options.spec, overrides: options.overrides))
         executor.onUpdate = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         store.event(["event": "run-started", "spec": options.spec, "runs": String(ordered.count)])
@@ -136,11 +168,6 @@ struct StatusCommand: ParsableCommand {
         let spec = try options.load(checkPaths: false)
         let plan = try Plan.make(spec)
         let store = RunStore(root: spec.resultsDir)
-        for r in plan.runs {
-            let s = store.status(r.id)
-            var line = "\(r.id)  \(r.config.mode.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))  \(s.state.rawValue)"
-            if s.state == .failed { line += ": \(s.message ?? "") (log: \(store.dir(r.id).appendingPathComponent("train.log").path))" }
-            print(line)
-        }
+        print(RunStatus.render(plan: plan, store: store), terminator: "")
     }
 }

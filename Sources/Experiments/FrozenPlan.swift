@@ -1,0 +1,45 @@
+import Foundation
+import TensorKit
+import Training
+
+/// The plan as submitted, written into the results folder so every cluster task runs
+/// exactly the configuration that was planned, even if the spec file changes afterwards.
+public struct FrozenPlan: Codable, Sendable {
+    public struct Run: Codable, Sendable {
+        public var id: String
+        public var config: RunConfig
+        public var dependsOn: String?
+        public var labels: [RunLabel]
+    }
+
+    public var spec: String
+    public var runs: [Run]
+
+    public init(_ plan: Plan, specPath: String) {
+        spec = specPath
+        runs = plan.runs.map { Run(id: $0.id, config: $0.config, dependsOn: $0.dependsOn, labels: $0.labels) }
+    }
+
+    public static func url(_ store: RunStore) -> URL { store.root.appendingPathComponent("plan.json") }
+
+    /// Merges this plan's runs into the frozen plan already in the results folder (specs
+    /// that share a folder add their runs) and writes it atomically.
+    public func write(to store: RunStore) throws {
+        var merged = FrozenPlan.read(store)?.runs ?? []
+        for r in runs where !merged.contains(where: { $0.id == r.id }) { merged.append(r) }
+        var out = self
+        out.runs = merged
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try e.encode(out), to: Self.url(store))
+    }
+
+    public static func read(_ store: RunStore) -> FrozenPlan? {
+        guard let data = try? Data(contentsOf: url(store)) else { return nil }
+        return try? JSONDecoder().decode(FrozenPlan.self, from: data)
+    }
+
+    public func planned(_ id: String) -> PlannedRun? {
+        runs.first { $0.id == id }.map { PlannedRun(id: $0.id, config: $0.config, dependsOn: $0.dependsOn, labels: $0.labels, imageSteps: 0) }
+    }
+}
