@@ -30,13 +30,17 @@ struct CSiTBench: ParsableCommand {
     @Option(help: ArgumentHelp(visibility: .private))
     var child: String?
 
+    @Flag(help: "Break each model step down by op class (GEMMs, convolutions, attention, norms, …).")
+    var profile = false
+
     func run() throws {
         if let child {
             // One model case in this fresh process, so its peak RSS is its own.
             let p = child.split(separator: "/").map(String.init)
-            let bench = ModelBenchmark(mode: ModelBenchmark.Mode(rawValue: p[0])!, imageSize: Int(p[1])!,
+            var bench = ModelBenchmark(mode: ModelBenchmark.Mode(rawValue: p[0])!, imageSize: Int(p[1])!,
                                        tokenStride: Int(p[2])!, batch: Int(p[3])!, threads: Int(p[4])!, steps: steps)
-            print(try bench.run().line())
+            bench.profile = profile
+            for r in try bench.run() { print(r.line()) }
             return
         }
         let groups = Set(only.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
@@ -72,7 +76,7 @@ struct CSiTBench: ParsableCommand {
         if !FileManager.default.isExecutableFile(atPath: p.executableURL!.path) {
             p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         }
-        p.arguments = ["--child", spec, "--steps", String(steps)]
+        p.arguments = ["--child", spec, "--steps", String(steps)] + (profile ? ["--profile"] : [])
         try p.run()
         p.waitUntilExit()
     }

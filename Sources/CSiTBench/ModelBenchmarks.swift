@@ -16,9 +16,11 @@ struct ModelBenchmark {
     var warmup = 2
     var steps = 5
     var preset = "csit-compact"
+    /// Also time each op class during the timed steps (adds one record per class).
+    var profile = false
 
     /// Runs the measurement in this process and returns its JSON record.
-    func run() throws -> BenchRecord {
+    func run() throws -> [BenchRecord] {
         Parallel.threadCount = threads
         let config = try CSiTConfig.preset(preset, imageSize: imageSize, tokenStride: tokenStride)
         var rng = RNG(seed: 0, stream: "bench")
@@ -54,12 +56,15 @@ struct ModelBenchmark {
             step = { _ = withoutGrad { model.classify(views).logits.softmax() } }
         }
         for _ in 0..<warmup { step() }
+        Profiler.reset()
+        Profiler.enabled = profile
         var times: [Double] = []
         for _ in 0..<steps {
             let t0 = Timing.now()
             step()
             times.append(Timing.now() - t0)
         }
+        Profiler.enabled = false
         let median = Timing.median(times)
         let flops = Self.gflopPerImage(mode: mode, config: config)
         var r = BenchRecord()
@@ -71,7 +76,25 @@ struct ModelBenchmark {
         r.set("peak_rss_mib", Self.peakRSSMiB())
         r.set("data_prep_s_per_image", prep / Double(batch))
         r.set("step_times", times.map { String(format: "%.4f", $0) }.joined(separator: " "))
-        return r
+        var records = [r]
+        if profile {
+            let perStep = Profiler.snapshot.mapValues { $0 / Double(steps) }
+            let mean = times.reduce(0, +) / Double(times.count)
+            for c in Profiler.Category.allCases {
+                let t = perStep[c] ?? 0
+                var p = BenchRecord()
+                p.set("bench", "profile_\(mode.rawValue)"); p.set("image_size", S); p.set("batch", batch); p.set("threads", threads)
+                p.set("op_class", c.rawValue); p.set("ms_per_step", t * 1e3); p.set("share", t / mean)
+                records.append(p)
+            }
+            let accounted = perStep.values.reduce(0, +)
+            var p = BenchRecord()
+            p.set("bench", "profile_\(mode.rawValue)"); p.set("image_size", S); p.set("batch", batch); p.set("threads", threads)
+            p.set("op_class", "other (autograd bookkeeping, heads, unattributed)"); p.set("ms_per_step", (mean - accounted) * 1e3)
+            p.set("share", (mean - accounted) / mean)
+            records.append(p)
+        }
+        return records
     }
 
     /// Matmul + convolution + attention FLOPs per source image (multiply-add = 2), counted

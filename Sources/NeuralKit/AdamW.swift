@@ -17,6 +17,7 @@ public final class AdamW {
 
     /// Applies one update with learning rate `lr` to every parameter that has a gradient.
     public func update(lr: Float) {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .optimizer) }
         step += 1
         let bc1 = 1 - Float(Double(beta1).power(step)), bc2 = 1 - Float(Double(beta2).power(step))
         let (b1, b2, eps) = (beta1, beta2, self.eps)

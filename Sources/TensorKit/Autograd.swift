@@ -10,9 +10,12 @@ import Glibc
 final class GradNode {
     let inputs: [Tensor]
     let backward: (Tensor) -> [Tensor?]
-    init(inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
+    /// Where the backward time goes in a profile (nil: the closure times itself).
+    let category: Profiler.Category?
+    init(inputs: [Tensor], category: Profiler.Category?, backward: @escaping (Tensor) -> [Tensor?]) {
         self.inputs = inputs
         self.backward = backward
+        self.category = category
     }
 }
 
@@ -66,10 +69,11 @@ extension Tensor {
     /// Attaches `backward` to `self` as the result of an op over `inputs`, if any of them
     /// requires a gradient and recording is on.
     @discardableResult
-    func recorded(_ inputs: [Tensor], _ backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+    func recorded(_ inputs: [Tensor], category: Profiler.Category? = nil,
+                  _ backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
         guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return self }
         requiresGrad = true
-        node = GradNode(inputs: inputs, backward: backward)
+        node = GradNode(inputs: inputs, category: category, backward: backward)
         return self
     }
 
@@ -118,7 +122,9 @@ extension Tensor {
                 t.accumulateGrad(g)
                 continue
             }
+            let t0 = node.category == nil ? 0 : Profiler.start()
             let inputGrads = node.backward(g)
+            if let c = node.category { Profiler.stop(t0, c) }
             for (input, ig) in zip(node.inputs, inputGrads) {
                 guard let ig, input.requiresGrad else { continue }
                 let id = ObjectIdentifier(input)

@@ -40,6 +40,8 @@ public final class BufferPool: @unchecked Sendable {
         }
         freshAllocations += 1
         pthread_mutex_unlock(&lock)
+        let t0 = Profiler.enabled ? Profiler.now() : 0
+        defer { if Profiler.enabled { Profiler.add(.allocation, Profiler.now() - t0) } }
         var raw: UnsafeMutableRawPointer?
         let rc = posix_memalign(&raw, 64, n * MemoryLayout<Float>.stride)
         precondition(rc == 0 && raw != nil, "out of memory allocating \(n) floats")

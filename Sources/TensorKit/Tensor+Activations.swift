@@ -24,36 +24,41 @@ extension Tensor {
 
     /// eˣ elementwise.
     public func exp() -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .activation) }
         let out = mapped(ExpKernel.self)
-        return out.recorded([self]) { g in [g.zipMapped(out, MulKernel.self)] }
+        return out.recorded([self], category: .activation) { g in [g.zipMapped(out, MulKernel.self)] }
     }
 
     /// Natural logarithm elementwise.
     public func log() -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .activation) }
         let out = Tensor(uninitializedShape: shape)
         let x = data, y = out.data
         for i in 0..<count { y[i] = Foundation.log(x[i]) }
-        return out.recorded([self]) { g in [g.zipMapped(self, DivKernel.self)] }
+        return out.recorded([self], category: .activation) { g in [g.zipMapped(self, DivKernel.self)] }
     }
 
     /// max(x, 0) elementwise.
     public func relu() -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .activation) }
         let out = mapped(ReluKernel.self)
-        return out.recorded([self]) { g in [g.zipMapped(out, ReluBackwardKernel.self)] }
+        return out.recorded([self], category: .activation) { g in [g.zipMapped(out, ReluBackwardKernel.self)] }
     }
 
     /// Hyperbolic tangent elementwise.
     public func tanh() -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .activation) }
         let out = Tensor(uninitializedShape: shape)
         let x = data, y = out.data
         for i in 0..<count { y[i] = Foundation.tanh(x[i]) }
-        return out.recorded([self]) { g in [g.zipMapped(out, TanhBackwardKernel.self)] }
+        return out.recorded([self], category: .activation) { g in [g.zipMapped(out, TanhBackwardKernel.self)] }
     }
 
     /// Exact GELU, `x · Φ(x)` with Φ from erf (PyTorch's default, not the tanh form).
     public func gelu() -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .activation) }
         let out = mapped(GeluKernel.self)
-        return out.recorded([self]) { g in [g.zipMapped(self, GeluBackwardKernel.self)] }
+        return out.recorded([self], category: .activation) { g in [g.zipMapped(self, GeluBackwardKernel.self)] }
     }
 }
 

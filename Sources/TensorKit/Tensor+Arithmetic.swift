@@ -7,6 +7,7 @@ enum DivFn: BinaryFn { @inline(__always) static func apply(_ a: Float, _ b: Floa
 extension Tensor {
     /// Elementwise `f(a, b)` with NumPy broadcasting; no autodiff.
     static func broadcastBinary<F: BinaryFn>(_ a: Tensor, _ b: Tensor, _: F.Type) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .elementwise) }
         guard let outShape = BroadcastPlan.resultShape(a.shape, b.shape) else {
             preconditionFailure("shapes \(a.shape) and \(b.shape) do not broadcast")
         }
@@ -33,6 +34,7 @@ extension Tensor {
 
     /// Sums `self` down to `target` (a shape `self` broadcasts from); no autodiff.
     public func sumToShape(_ target: [Int]) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .elementwise) }
         if target == shape { return self }
         let out = Tensor(zeros: target)
         guard count > 0 else { return out }
@@ -68,21 +70,22 @@ extension Tensor {
 
     /// `self` repeated along its size-1 (or missing leading) dimensions to `shape`.
     public func broadcast(to target: [Int]) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .elementwise) }
         precondition(BroadcastPlan.resultShape(shape, target) == target, "cannot broadcast \(shape) to \(target)")
         let own = shape
-        return expanded(to: target).recorded([self]) { g in [g.sumToShape(own)] }
+        return expanded(to: target).recorded([self], category: .elementwise) { g in [g.sumToShape(own)] }
     }
 
     /// `a + b` with broadcasting.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        broadcastBinary(a, b, AddFn.self).recorded([a, b]) { g in
+        broadcastBinary(a, b, AddFn.self).recorded([a, b], category: .elementwise) { g in
             [a.requiresGrad ? g.sumToShape(a.shape) : nil, b.requiresGrad ? g.sumToShape(b.shape) : nil]
         }
     }
 
     /// `a − b` with broadcasting.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        broadcastBinary(a, b, SubFn.self).recorded([a, b]) { g in
+        broadcastBinary(a, b, SubFn.self).recorded([a, b], category: .elementwise) { g in
             [a.requiresGrad ? g.sumToShape(a.shape) : nil,
              b.requiresGrad ? g.sumToShape(b.shape).scaled(-1) : nil]
         }
@@ -90,7 +93,7 @@ extension Tensor {
 
     /// `a · b` elementwise with broadcasting.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
-        broadcastBinary(a, b, MulFn.self).recorded([a, b]) { g in
+        broadcastBinary(a, b, MulFn.self).recorded([a, b], category: .elementwise) { g in
             [a.requiresGrad ? broadcastBinary(g, b, MulFn.self).sumToShape(a.shape) : nil,
              b.requiresGrad ? broadcastBinary(g, a, MulFn.self).sumToShape(b.shape) : nil]
         }
@@ -99,7 +102,7 @@ extension Tensor {
     /// `a / b` elementwise with broadcasting.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastBinary(a, b, DivFn.self)
-        return out.recorded([a, b]) { g in
+        return out.recorded([a, b], category: .elementwise) { g in
             let ga = broadcastBinary(g, b, DivFn.self)
             return [a.requiresGrad ? ga.sumToShape(a.shape) : nil,
                     b.requiresGrad ? broadcastBinary(ga, out, MulFn.self).sumToShape(b.shape).scaled(-1) : nil]
@@ -115,12 +118,13 @@ extension Tensor {
 
     /// `scale · self + shift`, recorded.
     public func affine(scale: Float, shift: Float) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .elementwise) }
         let out = Tensor(uninitializedShape: shape)
         let x = data, y = out.data
         Parallel.forEach(count, minChunk: 1 << 15) { r in
             for i in r { y[i] = x[i] * scale + shift }
         }
-        return out.recorded([self]) { g in [g.scaled(scale)] }
+        return out.recorded([self], category: .elementwise) { g in [g.scaled(scale)] }
     }
 
     /// `self · s`, not recorded (for backward passes).

@@ -22,14 +22,18 @@ extension Tensor {
         let perImage = B >= Parallel.threadCount
         let slots = perImage ? Parallel.slotCount(B) : 1
         let cols = (0..<slots).map { _ in Tensor(uninitializedShape: [K * P]) }
+        let share = 1 / Double(slots)   // per-thread times, summed over the slots
         let body: (Int, Range<Int>) -> Void = { slot, range in
             let col = cols[slot].data
             for b in range {
+                let t0 = Profiler.start()
                 Im2Col.im2col(xp + b * inSize, geo, into: col)
+                Profiler.stop(t0, .im2col, scale: share)
                 let ob = op + b * cout * P
                 if let bp { for c in 0..<cout { (ob + c * P).update(repeating: bp[c], count: P) } }
-                BLAS.sgemm(m: cout, n: P, k: K, a: wp, lda: K, b: col, ldb: P,
-                           beta: bp == nil ? 0 : 1, c: ob, ldc: P)
+                let t1 = Profiler.start()
+                BLAS.sgemm(m: cout, n: P, k: K, a: wp, lda: K, b: col, ldb: P, beta: bp == nil ? 0 : 1, c: ob, ldc: P)
+                Profiler.stop(t1, .convGEMM, scale: share)
             }
         }
         if perImage { Parallel.forEachSlot(B, body) } else { body(0, 0..<B) }
@@ -42,19 +46,27 @@ extension Tensor {
             let slots = perImage ? Parallel.slotCount(B) : 1
             let gws = needW ? (0..<slots).map { _ in Tensor(zeros: weight.shape) } : []
             let cols = (0..<slots).map { _ in Tensor(uninitializedShape: [K * P]) }
+            let share = 1 / Double(slots)
             let body: (Int, Range<Int>) -> Void = { slot, range in
                 let col = cols[slot].data
                 for b in range {
                     let gb = gp + b * cout * P
                     if needW {   // dW += dOut_b · col_bᵀ
+                        let t0 = Profiler.start()
                         Im2Col.im2col(xp + b * inSize, geo, into: col)
+                        Profiler.stop(t0, .im2col, scale: share)
+                        let t1 = Profiler.start()
                         BLAS.sgemm(transB: true, m: cout, n: K, k: P, a: gb, lda: P, b: col, ldb: P,
                                    beta: 1, c: gws[slot].data, ldc: K)
+                        Profiler.stop(t1, .convGEMM, scale: share)
                     }
                     if let gx {  // dCol = Wᵀ · dOut_b, then scatter back
-                        BLAS.sgemm(transA: true, m: K, n: P, k: cout, a: wp, lda: K, b: gb, ldb: P,
-                                   c: col, ldc: P)
+                        let t1 = Profiler.start()
+                        BLAS.sgemm(transA: true, m: K, n: P, k: cout, a: wp, lda: K, b: gb, ldb: P, c: col, ldc: P)
+                        Profiler.stop(t1, .convGEMM, scale: share)
+                        let t0 = Profiler.start()
                         Im2Col.col2imAdd(col, geo, into: gx.data + b * inSize)
+                        Profiler.stop(t0, .im2col, scale: share)
                     }
                 }
             }
@@ -77,6 +89,7 @@ extension Tensor {
 
     /// Max pooling over `[B, C, H, W]`; padding acts as −∞ (never selected).
     public func maxPool2d(kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .pooling) }
         precondition(rank == 4, "maxPool2d needs [B, C, H, W], got \(shape)")
         let geo = ConvGeometry(channels: 1, height: shape[2], width: shape[3], kernelH: kernel, kernelW: kernel,
                                stride: stride, padding: padding)
@@ -105,7 +118,7 @@ extension Tensor {
         let box = IndexBuffer(argmax)
         let full = shape
         guard Tensor.needsGrad(self) else { box.release(); return out }
-        return out.recorded([self]) { g in
+        return out.recorded([self], category: .pooling) { g in
             let gx = Tensor(zeros: full)
             let gp = g.data, gxp = gx.data, am = box.pointer
             Parallel.forEach(planes, minChunk: 4) { range in
@@ -120,11 +133,12 @@ extension Tensor {
     /// `[B, N, C·s·s]` per-token patches (N = gh·gw, channel-major inside a patch) →
     /// `[B, C, gh·s, gw·s]` image: the layout of a ConvTranspose2d with kernel = stride = s.
     public func unpatchify(gridHeight gh: Int, gridWidth gw: Int, channels C: Int, patch s: Int) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .shape) }
         precondition(rank == 3 && shape[1] == gh * gw && shape[2] == C * s * s, "unpatchify: \(shape)")
         let B = shape[0]
         let out = Tensor(uninitializedShape: [B, C, gh * s, gw * s])
         Tensor.patchShuffle(tokens: data, image: out.data, B: B, gh: gh, gw: gw, C: C, s: s, toImage: true)
-        return out.recorded([self]) { g in
+        return out.recorded([self], category: .shape) { g in
             let t = Tensor(uninitializedShape: [B, gh * gw, C * s * s])
             Tensor.patchShuffle(tokens: t.data, image: g.data, B: B, gh: gh, gw: gw, C: C, s: s, toImage: false)
             return [t]

@@ -21,11 +21,12 @@ extension Tensor {
 
     /// Multiplies sample `b` (leading dim) by `factors[b]`: drop-path with a pinned mask.
     public func scaledPerSample(_ factors: [Float]) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .elementwise) }
         precondition(factors.count == shape[0], "\(factors.count) factors for \(shape[0]) samples")
         let per = count / Swift.max(shape[0], 1)
         let out = Tensor(uninitializedShape: shape)
         for b in 0..<shape[0] { Kernels.scale(data + b * per, by: factors[b], into: out.data + b * per, count: per) }
-        return out.recorded([self]) { g in
+        return out.recorded([self], category: .elementwise) { g in
             let gx = Tensor(uninitializedShape: g.shape)
             for b in 0..<factors.count { Kernels.scale(g.data + b * per, by: factors[b], into: gx.data + b * per, count: per) }
             return [gx]
@@ -35,6 +36,6 @@ extension Tensor {
     /// Elementwise product with a constant mask (not differentiated through the mask).
     func multiplyByMask(_ mask: Tensor) -> Tensor {
         let out = Tensor.broadcastBinary(self, mask, MulFn.self)
-        return out.recorded([self]) { g in [Tensor.broadcastBinary(g, mask, MulFn.self)] }
+        return out.recorded([self], category: .elementwise) { g in [Tensor.broadcastBinary(g, mask, MulFn.self)] }
     }
 }

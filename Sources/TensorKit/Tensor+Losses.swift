@@ -7,6 +7,7 @@ extension Tensor {
     /// Computed from the label's log-probability directly, so logits of −∞ (a masked
     /// entry, as in NT-Xent's diagonal) contribute nothing instead of 0·∞.
     public func crossEntropy(labels: [Int], labelSmoothing eps: Float = 0) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .loss) }
         precondition(rank == 2 && labels.count == shape[0], "crossEntropy: logits \(shape), \(labels.count) labels")
         let N = shape[0], C = shape[1]
         let logp = Tensor(uninitializedShape: shape)
@@ -19,7 +20,7 @@ extension Tensor {
             if eps > 0 { total -= eps / Float(C) * Kernels.sum(lp, count: C) }
         }
         let out = Tensor(scalar: total / Float(N))
-        return out.recorded([self]) { g in
+        return out.recorded([self], category: .loss) { g in
             let scale = g.item / Float(N)
             let d = Tensor(uninitializedShape: self.shape)
             for (n, y) in labels.enumerated() {   // (softmax − target) / N
@@ -33,6 +34,7 @@ extension Tensor {
 
     /// Mean over rows of `−Σ_c t_c · log softmax(x)_c` for `[N, C]` logits and soft targets.
     public func crossEntropy(softTargets t: Tensor) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .loss) }
         precondition(rank == 2 && t.shape == shape, "crossEntropy: logits \(shape), targets \(t.shape)")
         let N = shape[0], C = shape[1]
         let logp = Tensor(uninitializedShape: shape)
@@ -42,7 +44,7 @@ extension Tensor {
             total -= Kernels.dot(t.data + n * C, logp.data + n * C, count: C)
         }
         let out = Tensor(scalar: total / Float(N))
-        return out.recorded([self, t]) { g in
+        return out.recorded([self, t], category: .loss) { g in
             let scale = g.item / Float(N)
             var gx: Tensor? = nil, gt: Tensor? = nil
             if self.requiresGrad {   // (softmax · Σt − t) / N
@@ -61,12 +63,13 @@ extension Tensor {
 
     /// Mean absolute difference between two same-shaped tensors.
     public func l1Loss(_ target: Tensor) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .loss) }
         precondition(target.shape == shape, "l1Loss: \(shape) vs \(target.shape)")
         var s: Float = 0
         let a = data, b = target.data
         for i in 0..<count { s += Swift.abs(a[i] - b[i]) }
         let n = Float(count)
-        return Tensor(scalar: s / n).recorded([self, target]) { g in
+        return Tensor(scalar: s / n).recorded([self, target], category: .loss) { g in
             let scale = g.item / n
             let sign = Tensor(uninitializedShape: self.shape)
             let sp = sign.data

@@ -68,17 +68,19 @@ extension Tensor {
                             b: UnsafePointer<Float>, ldb: Int, strideB: Int,
                             c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int, beta: Float) {
         if batch == 1 {
-            BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                       beta: beta, c: c, ldc: ldc)
+            Profiler.measure(.gemm) {
+                BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                           beta: beta, c: c, ldc: ldc)
+            }
             return
         }
-        Parallel.forEach(batch) { range in
+        Profiler.measure(.attention) { Parallel.forEach(batch) { range in
             for i in range {
                 BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k,
                            a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb,
                            beta: beta, c: c + i * strideC, ldc: ldc)
             }
-        }
+        } }
     }
 
     /// Affine map over the last axis: `x · Wᵀ + b` with PyTorch's `[out, in]` weight.
@@ -94,6 +96,8 @@ extension Tensor {
         let rows = x.count / inF
         var outShape = x.shape; outShape[outShape.count - 1] = outF
         let out = Tensor(uninitializedShape: outShape)
+        let t0 = Profiler.enabled ? Profiler.now() : 0
+        defer { if Profiler.enabled { Profiler.add(.gemm, Profiler.now() - t0) } }
         if let bias {
             // Seeding C with the bias and using beta = 1 costs what beta = 0 costs:
             // OpenBLAS would zero C in a separate pass otherwise.
@@ -106,6 +110,8 @@ extension Tensor {
                    b: weight.data, ldb: inF, beta: bias == nil ? 0 : 1, c: out.data, ldc: outF)
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         return out.recorded(inputs) { g in
+            let t0 = Profiler.enabled ? Profiler.now() : 0
+            defer { if Profiler.enabled { Profiler.add(.gemm, Profiler.now() - t0) } }
             var grads: [Tensor?] = [nil, nil, nil]
             if x.requiresGrad {
                 let gx = Tensor(uninitializedShape: x.shape)

@@ -3,6 +3,7 @@ import Foundation
 extension Tensor {
     /// Layer normalisation over the last axis with affine `weight`/`bias` of `[D]`.
     public func layerNorm(weight: Tensor?, bias: Tensor?, eps: Float = 1e-6) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .norm) }
         let D = shape.last!
         let rows = count / D
         let out = Tensor(uninitializedShape: shape)
@@ -27,7 +28,7 @@ extension Tensor {
         var inputs = [self]
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
-        return out.recorded(inputs) { g in
+        return out.recorded(inputs, category: .norm) { g in
             // Read the statistics through the tensor so the closure keeps it alive.
             let sp = stats.data
             let gp = g.data
@@ -78,6 +79,7 @@ extension Tensor {
 
     /// Rows scaled to unit L2 norm over the last axis: `x / max(‖x‖, eps)`.
     public func l2Normalized(eps: Float = 1e-12) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .norm) }
         let D = shape.last!, rows = count / D
         let out = Tensor(uninitializedShape: shape)
         let norms = Tensor(uninitializedShape: [rows])
@@ -87,7 +89,7 @@ extension Tensor {
             np[r] = n
             Kernels.scale(xp + r * D, by: 1 / n, into: yp + r * D, count: D)
         }
-        return out.recorded([self]) { g in
+        return out.recorded([self], category: .norm) { g in
             let np = norms.data
             let gx = Tensor(uninitializedShape: self.shape)
             for r in 0..<rows {

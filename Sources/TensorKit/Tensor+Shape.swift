@@ -19,16 +19,17 @@ extension Tensor {
     public func reshaped(_ newShape: [Int]) -> Tensor {
         let s = resolveShape(newShape)
         let oldShape = shape
-        return reshapedView(s).recorded([self]) { g in [g.reshapedView(oldShape)] }
+        return reshapedView(s).recorded([self], category: .shape) { g in [g.reshapedView(oldShape)] }
     }
 
     /// Rows `range` of the leading dimension, as a view sharing storage.
     public func slice(rows range: Range<Int>) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .shape) }
         precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0], "slice \(range) of \(shape)")
         let rowSize = count / Swift.max(shape[0], 1)
         var s = shape; s[0] = range.count
         let full = shape
-        return Tensor(shape: s, storage: storage, offset: offset + range.lowerBound * rowSize).recorded([self]) { g in
+        return Tensor(shape: s, storage: storage, offset: offset + range.lowerBound * rowSize).recorded([self], category: .shape) { g in
             let out = Tensor(zeros: full)
             (out.data + range.lowerBound * rowSize).update(from: g.data, count: g.count)
             return [out]
@@ -37,12 +38,13 @@ extension Tensor {
 
     /// Dimensions reordered: result dim `i` is input dim `order[i]`.
     public func permuted(_ order: [Int]) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .shape) }
         precondition(order.sorted() == Array(0..<rank), "permutation \(order) for rank \(rank)")
         if order == Array(0..<rank) { return self }
         let out = permuteCopy(order)
         var inverse = [Int](repeating: 0, count: rank)
         for (i, o) in order.enumerated() { inverse[o] = i }
-        return out.recorded([self]) { g in [g.permuteCopy(inverse)] }
+        return out.recorded([self], category: .shape) { g in [g.permuteCopy(inverse)] }
     }
 
     /// Swaps two dimensions.
@@ -75,6 +77,7 @@ extension Tensor {
 
     /// Joins tensors along `axis` (all other dimensions equal).
     public static func concat(_ parts: [Tensor], axis: Int) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .shape) }
         precondition(!parts.isEmpty)
         let r = parts[0].rank
         let ax = normalizeAxis(axis, rank: r)
@@ -98,7 +101,7 @@ extension Tensor {
             start += chunk
         }
         let sizes = parts.map { $0.shape[ax] }
-        return out.recorded(parts) { g in
+        return out.recorded(parts, category: .shape) { g in
             zip(parts.indices, sizes).map { i, n in
                 parts[i].requiresGrad ? g.narrowCopy(axis: ax, start: starts[i] / after, length: n) : nil
             }
@@ -107,10 +110,11 @@ extension Tensor {
 
     /// `length` entries of `axis` starting at `start`.
     public func narrow(axis: Int, start: Int, length: Int) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .shape) }
         let ax = normalizeAxis(axis, rank: rank)
         precondition(start >= 0 && start + length <= shape[ax], "narrow \(start)..<\(start + length) of axis \(ax) in \(shape)")
         let full = shape
-        return narrowCopy(axis: ax, start: start, length: length).recorded([self]) { g in
+        return narrowCopy(axis: ax, start: start, length: length).recorded([self], category: .shape) { g in
             let out = Tensor(zeros: full)
             let after = full[(ax + 1)...].reduce(1, *), outer = full[..<ax].reduce(1, *)
             let chunk = length * after, row = full[ax] * after
@@ -138,6 +142,7 @@ extension Tensor {
 
     /// Rows of a `[N, D…]` tensor picked by `indices` (repeats allowed) → `[K, D…]`.
     public func gatherRows(_ indices: [Int]) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .shape) }
         let rowSize = count / Swift.max(shape[0], 1)
         var s = shape; s[0] = indices.count
         let out = Tensor(uninitializedShape: s)
@@ -146,7 +151,7 @@ extension Tensor {
             (out.data + k * rowSize).update(from: data + i * rowSize, count: rowSize)
         }
         let full = shape
-        return out.recorded([self]) { g in
+        return out.recorded([self], category: .shape) { g in
             let gx = Tensor(zeros: full)
             for (k, i) in indices.enumerated() {
                 Kernels.axpy(1, g.data + k * rowSize, gx.data + i * rowSize, count: rowSize)

@@ -3,13 +3,14 @@ import Foundation
 extension Tensor {
     /// Softmax over the last axis, optionally of `scale · x` (fused for attention).
     public func softmax(scale: Float = 1) -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .activation) }
         let D = shape.last!, rows = count / D
         let out = Tensor(uninitializedShape: shape)
         let xp = data, yp = out.data
         Parallel.forEach(rows, minChunk: 16) { range in
             for r in range { Tensor.softmaxRow(xp + r * D, yp + r * D, D, scale) }
         }
-        return out.recorded([self]) { g in
+        return out.recorded([self], category: .activation) { g in
             let gx = Tensor(uninitializedShape: self.shape)
             let gp = g.data, gxp = gx.data
             Parallel.forEach(rows, minChunk: 16) { range in
@@ -55,11 +56,12 @@ extension Tensor {
 
     /// log-softmax over the last axis.
     public func logSoftmax() -> Tensor {
+        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .activation) }
         let D = shape.last!, rows = count / D
         let out = Tensor(uninitializedShape: shape)
         let xp = data, yp = out.data
         for r in 0..<rows { Tensor.logSoftmaxRow(xp + r * D, yp + r * D, D) }
-        return out.recorded([self]) { g in
+        return out.recorded([self], category: .activation) { g in
             let gx = Tensor(uninitializedShape: self.shape)
             for r in 0..<rows {   // dx = g − softmax · Σg
                 let y = yp + r * D, gy = g.data + r * D, dx = gx.data + r * D
