@@ -24,6 +24,10 @@ public final class Attention: Module {
 
     /// `[B, N, d]` → `[B, N, d]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
+        // Without attention dropout the fused kernel applies (no permute copies).
+        if !(training && attnDrop.p > 0) {
+            return proj(Tensor.attention(qkv: qkv(x), heads: heads))
+        }
         let (B, N, d) = (x.shape[0], x.shape[1], x.shape[2])
         let dh = d / heads
         // [B, N, 3, h, dh] → [3, B, h, N, dh]

@@ -88,3 +88,21 @@ final class LinearAlgebraTests: XCTestCase {
         XCTAssertEqual(w.grad!.scalars, [2 + 3, 4 + 12, 6 + 27])
     }
 }
+
+final class AttentionKernelTests: XCTestCase {
+    /// The fused kernel equals softmax(QKᵀ/√dₕ)V built from separate ops, and its gradient
+    /// passes the finite-difference check.
+    func testFusedAttentionMatchesComposition() {
+        let (B, N, h, dh) = (2, 5, 2, 3)
+        let d = h * dh
+        let qkv = GradientCheck.random([B, N, 3 * d], seed: 91)
+        let fused = Tensor.attention(qkv: qkv, heads: h)
+        let parts = qkv.reshaped([B, N, 3, h, dh]).permuted([2, 0, 3, 1, 4]).reshaped([3, B * h, N, dh])
+        let q = parts.slice(rows: 0..<1).reshaped([B * h, N, dh]), k = parts.slice(rows: 1..<2).reshaped([B * h, N, dh])
+        let v = parts.slice(rows: 2..<3).reshaped([B * h, N, dh])
+        let p = Tensor.matmul(q, k, transposeB: true).softmax(scale: 1 / Float(dh).squareRoot())
+        let ref = Tensor.matmul(p, v).reshaped([B, h, N, dh]).permuted([0, 2, 1, 3]).reshaped([B, N, d])
+        for (a, b) in zip(fused.scalars, ref.scalars) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        GradientCheck.check([qkv]) { Tensor.attention(qkv: $0[0], heads: h) }
+    }
+}

@@ -40,6 +40,7 @@ final class SavedBufferTests: XCTestCase {
             ("maxPool", img, { $0.maxPool2d(kernel: 3, stride: 2, padding: 1) }),
             ("dropout", x, { var r = RNG(seed: 3); return $0.dropout(0.5, rng: &r) }),
             ("gelu", x, { $0.gelu() }),
+            ("attention", GradientCheck.random([2, 4, 12], seed: 9), { Tensor.attention(qkv: $0, heads: 2) }),
         ]
         for (name, input, f) in cases {
             let clean = gradient(input, churn: false, f)
