@@ -82,10 +82,13 @@ extension Tensor {
 
     /// Adds `g` into `grad`, copying the first time so the stored gradient never aliases
     /// another tensor's.
-    func accumulateGrad(_ g: Tensor) {
+    func accumulateGrad(_ g: Tensor, adoptable: Bool = false) {
         precondition(g.count == count, "gradient of shape \(g.shape) for tensor \(shape)")
         if let existing = grad {
             Kernels.add(existing.data, g.data, into: existing.data, count: count)
+        } else if adoptable && g.shape == shape {
+            // Nothing else holds this gradient or its buffer: keep it instead of copying.
+            grad = g
         } else {
             let c = Tensor(uninitializedShape: shape)
             c.data.update(from: g.data, count: count)
@@ -117,9 +120,10 @@ extension Tensor {
         var owned = Set<ObjectIdentifier>()
         grads[ObjectIdentifier(self)] = seed
         for t in order.reversed() {
-            guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
+            guard var g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
             guard let node = t.node else {
-                t.accumulateGrad(g)
+                let adoptable = isKnownUniquelyReferenced(&g) && g.ownsStorageUniquely && g.offset == 0
+                t.accumulateGrad(g, adoptable: adoptable)
                 continue
             }
             let t0 = node.category == nil ? 0 : Profiler.start()

@@ -9,7 +9,7 @@ public final class Tensor: @unchecked Sendable {
     /// The dimensions, outermost first, e.g. `[B, N, D]`.
     public let shape: [Int]
     /// Shared buffer; `offset` is this tensor's first element in it.
-    public let storage: TensorStorage
+    public private(set) var storage: TensorStorage
     public let offset: Int
     /// Number of elements (product of `shape`).
     public let count: Int
@@ -90,6 +90,9 @@ public final class Tensor: @unchecked Sendable {
 
     /// Size of dimension `axis` (negative counts from the end).
     public func dim(_ axis: Int) -> Int { shape[normalizeAxis(axis, rank: rank)] }
+
+    /// True when no other tensor views this tensor's buffer.
+    var ownsStorageUniquely: Bool { isKnownUniquelyReferenced(&storage) }
 
     /// A copy that does not share storage or history.
     public func copy() -> Tensor {
