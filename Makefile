@@ -5,7 +5,7 @@ APT_PACKAGES := libopenblas-dev libpng-dev libtiff-dev libjpeg-dev pkg-config
 TEST_FLAGS   ?= -c release
 BENCH_ARGS   ?=
 
-.PHONY: deps build test test-slurm bench demo reproduce clean
+.PHONY: deps build test test-slurm bench bench-vs-torch demo reproduce clean
 
 ## deps: install the system libraries (apt; quiet and quick when already present)
 deps:
@@ -35,6 +35,13 @@ test-slurm: deps
 ## bench: kernel and layer benchmarks, one JSON line per measurement
 bench: build
 	.build/release/csit-bench $(BENCH_ARGS)
+
+## bench-vs-torch: csit and the PyTorch reference side by side (installs torch with pip if missing)
+bench-vs-torch: build
+	@python3 -c "import torch, PIL" 2>/dev/null || pip install --quiet torch pillow safetensors numpy
+	@dpkg -s libgoogle-perftools4 >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get install -y -qq libgoogle-perftools4 >/dev/null 2>&1 || true; }
+	python3 tools/bench_vs_torch.py $(BENCH_ARGS)
 
 ## demo: build and run the main job on bundled data (results/demo/*.md)
 demo: build
