@@ -142,7 +142,8 @@ extension Array where Element == String {
             }
             return row[b.count]
         }
-        guard let best = self.min(by: { distance($0, word) < distance($1, word) }) else { return nil }
+        // Ties go to the alphabetically first candidate, so suggestions are stable.
+        guard let best = self.min(by: { (distance($0, word), $0) < (distance($1, word), $1) }) else { return nil }
         return distance(best, word) <= Swift.max(2, word.count / 3) ? best : nil
     }
 }

@@ -1,3 +1,4 @@
+import CSiTKit
 import Foundation
 import HistoData
 import Training
@@ -38,7 +39,7 @@ public struct ExperimentSpec {
             let path = o[..<eq].split(separator: ".").map(String.init)
             guard SpecSchema.shape(at: path) != nil else {
                 throw SpecError.badOverride(o, reason: "no key '\(path.joined(separator: "."))'"
-                    + (SpecSchema.allPaths().closestKey(to: path.joined(separator: ".")).map { " (did you mean '\($0)'?)" } ?? ""))
+                    + (SpecSchema.allPaths().closest(to: path.joined(separator: ".")).map { " (did you mean '\($0)'?)" } ?? ""))
             }
             let valueText = String(o[o.index(after: eq)...])
             let value = (try? SpecValue.parse(valueText, file: "--set")) ?? .scalar(valueText, SpecLocation(file: "--set", line: 0, column: 0))
@@ -48,7 +49,7 @@ public struct ExperimentSpec {
         let spec = ExperimentSpec(file: file, tree: tree, baseDir: baseDir)
         // Every sweep key must be a spec key, and every point must validate.
         for (path, loc) in spec.sweepKeys() where SpecSchema.shape(at: path) == nil {
-            throw SpecError.sweepKey(loc, path: path.joined(separator: "."), suggestion: SpecSchema.allPaths().closestKey(to: path.joined(separator: ".")))
+            throw SpecError.sweepKey(loc, path: path.joined(separator: "."), suggestion: SpecSchema.allPaths().closest(to: path.joined(separator: ".")))
         }
         for point in try spec.sweepPoints() {
             try SpecSchema.validate(spec.applying(point), SpecSchema.root, path: "", checkPaths: checkPaths, baseDir: baseDir)

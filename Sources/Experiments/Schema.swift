@@ -1,3 +1,4 @@
+import CSiTKit
 import Foundation
 import HistoData
 import Training
@@ -133,7 +134,7 @@ enum SpecSchema {
             for (k, v) in pairs {
                 let full = path.isEmpty ? k : "\(path).\(k)"
                 guard let s = fields[k] else {
-                    throw SpecError.unknownKey(v.location, path: full, suggestion: Array(fields.keys).closestKey(to: k).map { path.isEmpty ? $0 : "\(path).\($0)" })
+                    throw SpecError.unknownKey(v.location, path: full, suggestion: Array(fields.keys).closest(to: k).map { path.isEmpty ? $0 : "\(path).\($0)" })
                 }
                 try validate(v, s, path: full, checkPaths: checkPaths, baseDir: baseDir)
             }
@@ -141,28 +142,5 @@ enum SpecSchema {
                 throw SpecError.missing(loc, path: path.isEmpty ? r : "\(path).\(r)")
             }
         }
-    }
-}
-
-extension Array where Element == String {
-    /// The closest element by edit distance, when close enough to be a likely typo.
-    func closestKey(to word: String) -> String? {
-        func distance(_ a: String, _ b: String) -> Int {
-            let a = [Character](a), b = [Character](b)
-            guard !a.isEmpty, !b.isEmpty else { return Swift.max(a.count, b.count) }
-            var row = [Int](0...b.count)
-            for i in 1...a.count {
-                var prev = row[0]
-                row[0] = i
-                for j in 1...b.count {
-                    let cur = row[j]
-                    row[j] = Swift.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
-                    prev = cur
-                }
-            }
-            return row[b.count]
-        }
-        guard let best = self.min(by: { (distance($0, word), $0) < (distance($1, word), $1) }) else { return nil }
-        return distance(best, word) <= Swift.max(2, word.count / 3) ? best : nil
     }
 }
