@@ -14,8 +14,11 @@ public final class ConvStage: Module {
     }
 
     /// `[B, C, H, W]` → `[B, C', H/(2·2), …]`.
+    ///
+    /// ReLU and max-pooling commute exactly (ReLU is monotonic and every window holds a real
+    /// pixel), so pooling first lets the ReLU touch a quarter of the pixels, forward and back.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        conv(x).relu().maxPool2d(kernel: 3, stride: poolStride, padding: 1)
+        conv(x).maxPool2d(kernel: 3, stride: poolStride, padding: 1).relu()
     }
 }
 
