@@ -178,6 +178,19 @@ struct KernelBenchmarks {
         var r = record("attention_forward", shape)
         r.set("median_ms", fwd * 1e3); r.set("gflops", flops / fwd / 1e9)
         emit(r)
+        // The fused kernel the model uses: q, k, v read in place from [B, N, 3d].
+        let qkv = randomTensor([bh / 6, n, 3 * 6 * dh], seed: 20)
+        let fusedFwd = Timing.median(Timing.measure { _ = withoutGrad { Tensor.attention(qkv: qkv, heads: 6) } })
+        r = record("attention_fused_forward", "\(bh / 6)x\(n)x\(3 * 6 * dh)")
+        r.set("median_ms", fusedFwd * 1e3); r.set("gflops", flops / fusedFwd / 1e9)
+        emit(r)
+        let fusedBoth = backwardTime(randomTensor([bh / 6, n, 6 * dh], seed: 21), inputs: [qkv]) {
+            Tensor.attention(qkv: qkv, heads: 6)
+        } + fusedFwd
+        r = record("attention_fused_forward_backward", "\(bh / 6)x\(n)x\(3 * 6 * dh)")
+        r.set("median_ms", fusedBoth * 1e3); r.set("gflops", 3 * flops / fusedBoth / 1e9)
+        emit(r)
+
         let seed = randomTensor([bh, n, dh], seed: 19)
         let total = backwardTime(seed, inputs: [q, k, v]) { attend() } + fwd
         r = record("attention_forward_backward", shape)
