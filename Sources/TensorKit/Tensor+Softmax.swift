@@ -49,7 +49,16 @@ extension Tensor {
             i += 8
         }
         var total = acc.sum()
-        while i < D { let e = VectorMath.exp(x[i] * scale - m * scale); y[i] = e; total += e; i += 1 }
+        if i < D && D >= 8 {
+            // The tail through one overlapping vector (the last 8 entries), keeping only the
+            // lanes not done yet: one vector exponential instead of one per element.
+            let start = D - 8
+            let v = UnsafeRawPointer(x + start).loadUnaligned(as: V.self)
+            let e = VectorMath.expNonPositive(ms.addingProduct(v, sv))
+            for j in (8 - (D - i))..<8 { y[start + j] = e[j]; total += e[j] }
+        } else {
+            while i < D { let e = VectorMath.exp(x[i] * scale - m * scale); y[i] = e; total += e; i += 1 }
+        }
         let inv = 1 / total
         for j in 0..<D { y[j] *= inv }
     }
