@@ -34,8 +34,12 @@ extension Tensor {
             mv.replace(with: v, where: v .> mv)
             i += 8
         }
-        var m = -Float.infinity
-        for j in 0..<8 { m = Swift.max(m, mv[j]) }
+        // Horizontal max by halves (lane-by-lane extraction is slow).
+        var h4 = mv.lowHalf
+        h4.replace(with: mv.highHalf, where: mv.highHalf .> h4)
+        var h2 = h4.lowHalf
+        h2.replace(with: h4.highHalf, where: h4.highHalf .> h2)
+        var m = Swift.max(h2[0], h2[1])
         while i < D { m = Swift.max(m, x[i]); i += 1 }
         // exp(scale·(x − m)) and its sum in one pass (scale > 0 keeps m the maximiser).
         let sv = V(repeating: scale), ms = V(repeating: -m * scale)
@@ -48,7 +52,8 @@ extension Tensor {
             acc += e
             i += 8
         }
-        var total = acc.sum()
+        let s4 = acc.lowHalf + acc.highHalf, s2 = s4.lowHalf + s4.highHalf
+        var total = s2[0] + s2[1]
         if i < D && D >= 8 {
             // The tail through one overlapping vector (the last 8 entries), keeping only the
             // lanes not done yet: one vector exponential instead of one per element.
