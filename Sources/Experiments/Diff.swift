@@ -11,16 +11,35 @@ public enum Diff {
         public var runs: [(label: String, id: String, config: RunConfig, metrics: ClassificationMetrics?)]
     }
 
-    /// Loads a run folder (has `config.json`), a results folder (has `runs/`), or a spec file.
+    /// Loads a run folder (has `config.json`), a results folder (has `runs/`), a spec file,
+    /// or a run id (or its prefix), looked up under `results/*/runs/`.
     public static func load(_ path: String) throws -> Side {
-        let url = URL(fileURLWithPath: path)
+        var url = URL(fileURLWithPath: path)
         let fm = FileManager.default
+        if !fm.fileExists(atPath: path), let found = findRun(id: path) { url = found }
         if fm.fileExists(atPath: url.appendingPathComponent("config.json").path) {
             let store = RunStore(root: url.deletingLastPathComponent().deletingLastPathComponent())
             let id = url.lastPathComponent
             guard let c = store.config(id) else { throw RunnerError.unknownRun(path) }
             return Side(name: path, runs: [("run", id, c, store.metrics(id))])
         }
+        return try loadExperiment(url, name: path)
+    }
+
+    /// The folder of run `id` under `results/*/runs/`, if exactly one matches.
+    static func findRun(id: String) -> URL? {
+        let fm = FileManager.default
+        let results = URL(fileURLWithPath: "results")
+        let experiments = (try? fm.contentsOfDirectory(atPath: results.path)) ?? []
+        let matches = experiments.flatMap { e -> [URL] in
+            let runs = results.appendingPathComponent("\(e)/runs")
+            return ((try? fm.contentsOfDirectory(atPath: runs.path)) ?? []).filter { $0.hasPrefix(id) }.map { runs.appendingPathComponent($0) }
+        }
+        return matches.count == 1 ? matches[0] : nil
+    }
+
+    static func loadExperiment(_ url: URL, name path: String) throws -> Side {
+        let fm = FileManager.default
         var resultsDir = url
         if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
             resultsDir = try ExperimentSpec.load(path, checkPaths: false).resultsDir
