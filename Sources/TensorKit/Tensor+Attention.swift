@@ -16,15 +16,18 @@ extension Tensor {
         let d = d3 / 3, dh = d / h
         let scale = 1 / Float(dh).squareRoot()
         let out = Tensor(uninitializedShape: [B, N, d])
-        // The probabilities are kept for backward: [B, h, N, N].
-        let probs = Tensor(uninitializedShape: [B, h, N, N])
+        // With a backward pass to come the probabilities are kept, [B, h, N, N]; without one
+        // each thread reuses one N×N scratch that stays in its cache.
+        let keep = Tensor.needsGrad(qkv)
+        let slots = Parallel.slotCount(B * h)
+        let probs = Tensor(uninitializedShape: keep ? [B, h, N, N] : [slots, N, N])
         let qp = qkv.data, op = out.data, pp = probs.data
         let t0 = Profiler.start()
-        Parallel.forEach(B * h) { range in
+        Parallel.forEachSlot(B * h) { slot, range in
             for bh in range {
                 let (b, hh) = (bh / h, bh % h)
                 let q = qp + b * N * d3 + hh * dh, k = q + d, v = q + 2 * d
-                let p = pp + bh * N * N
+                let p = pp + (keep ? bh : slot) * N * N
                 BLAS.sgemm(transB: true, m: N, n: N, k: dh, alpha: scale, a: q, lda: d3, b: k, ldb: d3, c: p, ldc: N)
                 for r in 0..<N { Tensor.softmaxRow(p + r * N, p + r * N, N, 1) }
                 BLAS.sgemm(m: N, n: dh, k: N, a: p, lda: N, b: v, ldb: d3, c: op + b * N * d + hh * dh, ldc: d)
