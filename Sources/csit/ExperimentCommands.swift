@@ -13,6 +13,12 @@ struct SpecOptions: ParsableArguments {
         do { return try ExperimentSpec.load(spec, overrides: overrides, checkPaths: checkPaths) }
         catch let e as SpecError { throw ValidationError(e.description) }
     }
+
+    /// The spec, its plan and its results folder.
+    func planned(checkPaths: Bool = true) throws -> (spec: ExperimentSpec, plan: Plan, store: RunStore) {
+        let spec = try load(checkPaths: checkPaths)
+        return (spec, try Plan.make(spec), RunStore(root: spec.resultsDir))
+    }
 }
 
 /// `csit plan`: the run graph of a spec.
@@ -21,9 +27,7 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup var options: SpecOptions
 
     func run() throws {
-        let spec = try options.load(checkPaths: false)
-        let plan = try Plan.make(spec)
-        let store = RunStore(root: spec.resultsDir)
+        let (_, plan, store) = try options.planned(checkPaths: false)
         print(plan.render(store: store, imagesPerSecond: ThroughputMemory.last(store: store)), terminator: "")
     }
 }
@@ -65,9 +69,7 @@ struct RunExperimentCommand: ParsableCommand {
     }
 
     func run() throws {
-        let spec = try options.load()
-        let plan = try Plan.make(spec)
-        let store = RunStore(root: spec.resultsDir)
+        let (spec, plan, store) = try options.planned()
         if let runID {
             // A cluster task runs the frozen plan's configuration when there is one.
             guard let r = FrozenPlan.read(store)?.planned(runID) ?? plan.run(runID) else {
@@ -139,9 +141,7 @@ struct TableCommand: ParsableCommand {
     @OptionGroup var options: SpecOptions
 
     func run() throws {
-        let spec = try options.load(checkPaths: false)
-        let plan = try Plan.make(spec)
-        let store = RunStore(root: spec.resultsDir)
+        let (spec, plan, store) = try options.planned(checkPaths: false)
         for t in ResultTable.make(plan, store: store) {
             try t.write(to: spec.resultsDir)
             print(t.markdown)
@@ -165,9 +165,7 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var options: SpecOptions
 
     func run() throws {
-        let spec = try options.load(checkPaths: false)
-        let plan = try Plan.make(spec)
-        let store = RunStore(root: spec.resultsDir)
+        let (_, plan, store) = try options.planned(checkPaths: false)
         print(RunStatus.render(plan: plan, store: store), terminator: "")
     }
 }
