@@ -34,10 +34,8 @@ struct EvaluateCommand: ParsableCommand {
             ds = try Dataset.load(dataset, root: URL(fileURLWithPath: data))
             indices = Array(ds.samples.indices)
         }
-        var rng = RNG(seed: 0)
-        let m = CSiTModel(config: config, mode: .finetune(classes: ds.classes.count), rng: &rng)
-        _ = try Predictor(config: config, classes: ds.classes.count, checkpoint: URL(fileURLWithPath: checkpoint))
-        try m.loadPretrained(contentsOf: URL(fileURLWithPath: checkpoint))
+        // The predictor loads the checkpoint once and rejects heads of another class count.
+        let m = try Predictor(config: config, classes: ds.classes.count, checkpoint: URL(fileURLWithPath: checkpoint)).model
         let out = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let td = TrainingData(dataset: ds, indices: indices, imageSize: config.imageSize, batchSize: 64, seed: 0)

@@ -17,30 +17,7 @@ final class ExperimentCommandTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
 
     func writeSpec(results: String, extra: String = "") throws -> String {
-        let spec = """
-        name: tiny
-        results: \(results)
-        dataset:
-          kind: nct
-          root: Tests/HistoDataTests/Fixtures/nct
-        protocol:
-          folds: 3
-        model:
-          preset: csit-tiny
-          image_size: 32
-          token_stride: 8
-        modes: [ft]
-        train:
-          epochs: 1
-          batch_size: 6
-          warmup_epochs: 0
-          mixup: 0
-          cutmix: 0
-        \(extra)
-        """
-        let url = work.appendingPathComponent("tiny.yaml")
-        try spec.write(to: url, atomically: true, encoding: .utf8)
-        return url.path
+        try TinySpec.write(results: results, in: work, extra: extra)
     }
 
     func testPlanGolden() throws {

@@ -16,34 +16,8 @@ final class SlurmTests: XCTestCase {
     override func tearDownWithError() throws { if let work { try? FileManager.default.removeItem(at: work) } }
 
     func spec(_ name: String, results: URL, extra: String = "") throws -> String {
-        let text = """
-        name: \(name)
-        results: \(results.path)
-        dataset:
-          kind: nct
-          root: Tests/HistoDataTests/Fixtures/nct
-        protocol:
-          folds: 3
-        model:
-          preset: csit-tiny
-          image_size: 32
-          token_stride: 8
-        ssl:
-          dataset: {kind: unlabeled, root: Tests/HistoDataTests/Fixtures/nct}
-          epochs: 1
-          batch_size: 9
-        modes: [ft, ssl-ft]
-        train:
-          epochs: 2
-          batch_size: 6
-          warmup_epochs: 0
-          mixup: 0
-          cutmix: 0
-        \(extra)
-        """
-        let url = work.appendingPathComponent("\(name)-\(results.lastPathComponent).yaml")
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path
+        try TinySpec.write(name: name, results: results.path, in: work, file: "\(name)-\(results.lastPathComponent).yaml",
+                           withSSL: true, epochs: 2, extra: extra)
     }
 
     func waitUntilSettled(_ spec: String, timeout: TimeInterval = 300) throws -> String {
