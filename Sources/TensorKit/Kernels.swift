@@ -26,7 +26,7 @@ public enum Kernels {
             acc += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
             i += 8
         }
-        var s = acc.sum()
+        var s = VectorMath.horizontalSum(acc)
         while i < count { s += x[i]; i += 1 }
         return s
     }
@@ -42,7 +42,7 @@ public enum Kernels {
             acc = acc.addingProduct(d, d)
             i += 8
         }
-        var s = acc.sum()
+        var s = VectorMath.horizontalSum(acc)
         while i < count { let d = x[i] - mean; s += d * d; i += 1 }
         return s
     }
@@ -56,7 +56,7 @@ public enum Kernels {
                 * UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
             i += 8
         }
-        var s = acc.sum()
+        var s = VectorMath.horizontalSum(acc)
         while i < count { s += x[i] * y[i]; i += 1 }
         return s
     }

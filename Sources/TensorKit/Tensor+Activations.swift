@@ -81,10 +81,5 @@ enum GeluKernel: VectorUnaryKernel {
 }
 /// `g · GELU'(x)`; GELU'(x) = Φ(x) + x·φ(x).
 enum GeluBackwardKernel: VectorBinaryKernel {
-    @inline(__always) static func apply(_ g: V8, _ x: V8) -> V8 {
-        // erf(x/√2) brings exp(−x²/2) along: φ(x) = exp(−x²/2)/√(2π).
-        let (e, gauss) = VectorMath.erfAndGaussian(x * 0.70710678118654752)
-        let cdf = 0.5 * (1 + e)
-        return g * cdf.addingProduct(x, gauss * 0.39894228040143268)
-    }
+    @inline(__always) static func apply(_ g: V8, _ x: V8) -> V8 { g * VectorMath.geluDerivative(x) }
 }

@@ -27,45 +27,56 @@ extension Tensor {
     @inline(__always)
     static func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ D: Int, _ scale: Float) {
         typealias V = SIMD8<Float>
-        var mv = V(repeating: -.infinity)
-        var i = 0
-        while i + 8 <= D {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: V.self)
-            mv.replace(with: v, where: v .> mv)
-            i += 8
+        guard D >= 8 else { return softmaxShortRow(x, y, D, scale) }
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) {
+            UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
         }
-        // Horizontal max by halves (lane-by-lane extraction is slow).
-        var h4 = mv.lowHalf
-        h4.replace(with: mv.highHalf, where: mv.highHalf .> h4)
-        var h2 = h4.lowHalf
-        h2.replace(with: h4.highHalf, where: h4.highHalf .> h2)
-        var m = Swift.max(h2[0], h2[1])
-        while i < D { m = Swift.max(m, x[i]); i += 1 }
+        // Rows are short (198 for attention) and every pass is compute-bound, so each pass
+        // covers the ragged end with one overlapping vector instead of a scalar loop, and the
+        // max runs on two accumulators to halve its dependency chain.
+        let body = D & ~7, tail = D - body, last = D - 8
+        var m0 = load(x), m1 = load(x + last), m2 = m0, m3 = m1
+        var i = 8
+        while i + 32 <= body {
+            m0 = VectorMath.maximum(m0, load(x + i)); m1 = VectorMath.maximum(m1, load(x + i + 8))
+            m2 = VectorMath.maximum(m2, load(x + i + 16)); m3 = VectorMath.maximum(m3, load(x + i + 24))
+            i += 32
+        }
+        while i < body { m0 = VectorMath.maximum(m0, load(x + i)); i += 8 }
+        m0 = VectorMath.maximum(VectorMath.maximum(m0, m1), VectorMath.maximum(m2, m3))
+        let m = VectorMath.horizontalMax(m0)
         // exp(scale·(x − m)) and its sum in one pass (scale > 0 keeps m the maximiser).
         let sv = V(repeating: scale), ms = V(repeating: -m * scale)
         var acc = V.zero
         i = 0
-        while i + 8 <= D {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: V.self)
-            let e = VectorMath.expNonPositive(ms.addingProduct(v, sv))
-            UnsafeMutableRawPointer(y + i).storeBytes(of: e, as: V.self)
-            acc += e
-            i += 8
+        while i < body {
+            let e = VectorMath.expNonPositive(ms.addingProduct(load(x + i), sv))
+            store(e, y + i); acc += e; i += 8
         }
-        let s4 = acc.lowHalf + acc.highHalf, s2 = s4.lowHalf + s4.highHalf
-        var total = s2[0] + s2[1]
-        if i < D && D >= 8 {
-            // The tail through one overlapping vector (the last 8 entries), keeping only the
-            // lanes not done yet: one vector exponential instead of one per element.
-            let start = D - 8
-            let v = UnsafeRawPointer(x + start).loadUnaligned(as: V.self)
-            let e = VectorMath.expNonPositive(ms.addingProduct(v, sv))
-            for j in (8 - (D - i))..<8 { y[start + j] = e[j]; total += e[j] }
-        } else {
-            while i < D { let e = VectorMath.exp(x[i] * scale - m * scale); y[i] = e; total += e; i += 1 }
+        var tailExp = V.zero
+        if tail > 0 {   // lanes 8 − tail ..< 8 of the last vector are new
+            let fresh = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(8 - tail))
+            tailExp = VectorMath.expNonPositive(ms.addingProduct(load(x + last), sv))
+            acc += V.zero.replacing(with: tailExp, where: fresh)
         }
+        let inv = V(repeating: 1 / VectorMath.horizontalSum(acc))
+        i = 0
+        while i < body { store(load(y + i) * inv, y + i); i += 8 }
+        if tail > 0 {
+            let fresh = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(8 - tail))
+            store(load(y + last).replacing(with: tailExp * inv, where: fresh), y + last)
+        }
+    }
+
+    /// Rows shorter than one vector (class logits): plain scalar passes.
+    static func softmaxShortRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ D: Int, _ scale: Float) {
+        var m = -Float.infinity
+        for i in 0..<D { m = Swift.max(m, x[i]) }
+        var total: Float = 0
+        for i in 0..<D { let e = VectorMath.exp(x[i] * scale - m * scale); y[i] = e; total += e }
         let inv = 1 / total
-        for j in 0..<D { y[j] *= inv }
+        for i in 0..<D { y[i] *= inv }
     }
 
     /// log-softmax over the last axis.

@@ -1,3 +1,7 @@
+#if arch(x86_64) && canImport(_Builtin_intrinsics.intel)
+import _Builtin_intrinsics.intel
+#endif
+
 /// Vectorised transcendental functions for the memory-bound activation kernels.
 ///
 /// `exp` is Cephes' single-precision polynomial (max relative error ≈ 2 ulp); `erf` is
@@ -17,6 +21,13 @@ public enum VectorMath {
     }
 
     /// The polynomial core of `exp` for an argument already inside the float range.
+    ///
+    /// `x = n·ln2 + r` with |r| ≤ ln2/2 (Cody–Waite, two constants), `eʳ ≈ 1 + r + r²·P(r)`
+    /// with a degree-4 minimax `P` fitted for relative error (3.8e-9 before rounding: one
+    /// term fewer than Cephes' and still below Float's half-ulp), then `2ⁿ` is applied by
+    /// adding `n` to the exponent field. That add needs no multiply: the rounding constant
+    /// 1.5·2²³ has nine zero low bits, so shifting its bit pattern left by 23 leaves exactly
+    /// `n << 23`. The clamp keeps `n ≥ −126`, where the add cannot leave the exponent field.
     @inline(__always)
     static func expCore(_ xc: V) -> V {
         let magic = V(repeating: 12_582_912)
@@ -24,15 +35,34 @@ public enum VectorMath {
         let n = t - magic
         var r = xc.addingProduct(n, V(repeating: -0.693359375))
         r = r.addingProduct(n, V(repeating: 2.12194440e-4))
-        var p = V(repeating: 1.3981999507e-3).addingProduct(V(repeating: 1.9875691500e-4), r)
-        p = V(repeating: 8.3334519073e-3).addingProduct(p, r)
-        p = V(repeating: 4.1665795894e-2).addingProduct(p, r)
-        p = V(repeating: 1.6666665459e-1).addingProduct(p, r)
-        p = V(repeating: 5.0000001201e-1).addingProduct(p, r)
-        let e = (r + 1).addingProduct(p, r * r)
-        let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
-        let scale = unsafeBitCast((ni &+ 127) &<< 23, to: V.self)
-        return e * scale
+        var p = V(repeating: 8.3687100559e-03).addingProduct(V(repeating: 1.3814612757e-03), r)
+        p = V(repeating: 4.1668388993e-02).addingProduct(p, r)
+        p = V(repeating: 1.6666521132e-01).addingProduct(p, r)
+        p = V(repeating: 4.9999994040e-01).addingProduct(p, r)
+        return timesPowerOfTwo((r + 1).addingProduct(p, r * r), rounded: t)
+    }
+
+    /// `e · 2ⁿ` where `rounded` is `1.5·2²³ + n` (the rounding trick's sum).
+    @inline(__always)
+    static func timesPowerOfTwo(_ e: V, rounded: V) -> V {
+        let shifted = unsafeBitCast(rounded, to: SIMD8<Int32>.self) &<< 23
+        return unsafeBitCast(unsafeBitCast(e, to: SIMD8<Int32>.self) &+ shifted, to: V.self)
+    }
+
+    /// `exp` for arguments in [−87.3, 0] with one polynomial term fewer (relative error
+    /// ≈ 1.1e-7 before rounding): for gradients, whose other terms carry larger errors.
+    @inline(__always)
+    static func expNonPositiveLowOrder(_ x: V) -> V {
+        let xc = x.replacing(with: -87.3365478515625, where: x .< -87.3365478515625)
+        let magic = V(repeating: 12_582_912)
+        let t = magic.addingProduct(xc, V(repeating: 1.44269504088896341))
+        let n = t - magic
+        var r = xc.addingProduct(n, V(repeating: -0.693359375))
+        r = r.addingProduct(n, V(repeating: 2.12194440e-4))
+        var p = V(repeating: 4.1890114546e-02).addingProduct(V(repeating: 8.3125252277e-03), r)
+        p = V(repeating: 1.6667114198e-01).addingProduct(p, r)
+        p = V(repeating: 4.9999231100e-01).addingProduct(p, r)
+        return timesPowerOfTwo((r + 1).addingProduct(p, r * r), rounded: t)
     }
 
     /// erf as an odd/even rational polynomial on [−4, 4] (erf(±4) is ±1 in Float): no
@@ -57,22 +87,74 @@ public enum VectorMath {
         return p / q
     }
 
-    /// `erf(x)` together with `exp(−x²)`, for GELU's backward, which needs both: Abramowitz &
-    /// Stegun 7.1.26 (absolute error ≤ 1.5e-7) is built on that same exponential, so the pair
-    /// costs one exponential and one division instead of an exponential plus the rational erf.
+    /// GELU'(x) = Φ(x) + x·φ(x) in one pass: Abramowitz & Stegun 7.1.26 (absolute error
+    /// ≤ 1.5e-7) writes erf through the same Gaussian that φ needs, so the pair costs one
+    /// exponential and one reciprocal. Constants are folded so that no multiply is spent on
+    /// them: the exponential's argument carries ln(1/√(2π)), and the A&S coefficients carry
+    /// √(2π)/2, which makes `t·P(t)·φ` directly ½(1 − erf|z|), z = x/√2.
     @inline(__always)
-    public static func erfAndGaussian(_ x: V) -> (erf: V, gaussian: V) {
-        let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
+    public static func geluDerivative(_ x: V) -> V {
+        let z = x * 0.70710678118654752
+        let bits = unsafeBitCast(z, to: SIMD8<UInt32>.self)
         let sign = bits & 0x8000_0000
-        let ax = unsafeBitCast(bits & 0x7FFF_FFFF, to: V.self)
-        let t = 1 / V(repeating: 1).addingProduct(ax, V(repeating: 0.3275911))
-        var p = V(repeating: -1.453152027).addingProduct(V(repeating: 1.061405429), t)
-        p = V(repeating: 1.421413741).addingProduct(p, t)
-        p = V(repeating: -0.284496736).addingProduct(p, t)
-        p = V(repeating: 0.254829592).addingProduct(p, t)
-        let g = expNonPositive(-(ax * ax))
-        let y = 1 - p * t * g
-        return (unsafeBitCast(unsafeBitCast(y, to: SIMD8<UInt32>.self) | sign, to: V.self), g)
+        let az = unsafeBitCast(bits & 0x7FFF_FFFF, to: V.self)
+        let t = reciprocal(V(repeating: 1).addingProduct(az, V(repeating: 0.3275911)))
+        var p = V(repeating: -1.8212559223).addingProduct(V(repeating: 1.3302744627), t)
+        p = V(repeating: 1.7814779282).addingProduct(p, t)
+        p = V(repeating: -0.35656377673).addingProduct(p, t)
+        p = V(repeating: 0.31938153505).addingProduct(p, t)
+        let phi = expNonPositiveLowOrder(V(repeating: -0.91893853320467274).addingProduct(-z, z))
+        let halfErf = 0.5 - p * t * phi   // ½·erf|z|
+        let signed = unsafeBitCast(unsafeBitCast(halfErf, to: SIMD8<UInt32>.self) ^ sign, to: V.self)
+        return (0.5 + signed).addingProduct(x, phi)
+    }
+
+    /// Lane-wise maximum (`vmaxps`; a NaN in `b` passes through as the compare form does).
+    @inline(__always)
+    public static func maximum(_ a: V, _ b: V) -> V {
+        #if arch(x86_64) && canImport(_Builtin_intrinsics.intel)
+        return _mm256_max_ps(b, a)
+        #else
+        return a.replacing(with: b, where: b .> a)
+        #endif
+    }
+
+    /// The largest lane, by halving shuffles (LLVM turns the portable compare-and-select
+    /// form of this into dozens of blends).
+    @inline(__always)
+    public static func horizontalMax(_ v: V) -> Float {
+        #if arch(x86_64) && canImport(_Builtin_intrinsics.intel)
+        let m4 = _mm_max_ps(v.lowHalf, v.highHalf)
+        let m2 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4))
+        return _mm_cvtss_f32(_mm_max_ss(m2, _mm_movehdup_ps(m2)))
+        #else
+        return v.max()
+        #endif
+    }
+
+    /// The sum of the lanes, by halving shuffles.
+    @inline(__always)
+    public static func horizontalSum(_ v: V) -> Float {
+        #if arch(x86_64) && canImport(_Builtin_intrinsics.intel)
+        let s4 = _mm_add_ps(v.lowHalf, v.highHalf)
+        let s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4))
+        return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)))
+        #else
+        return v.sum()
+        #endif
+    }
+
+    /// `1/x` to about 2.5e-7 relative: the hardware estimate refined by one Newton step is
+    /// three cheap instructions, where a vector division blocks its unit for several cycles
+    /// (GELU's backward is otherwise limited by that division).
+    @inline(__always)
+    public static func reciprocal(_ x: V) -> V {
+        #if arch(x86_64) && canImport(_Builtin_intrinsics.intel)
+        let r = _mm256_rcp_ps(x)
+        return r * V(repeating: 2).addingProduct(-x, r)
+        #else
+        return 1 / x
+        #endif
     }
 
     /// `exp` for arguments ≤ 0 (only the lower clamp is needed).

@@ -55,6 +55,25 @@ final class ElementwiseGradientTests: XCTestCase {
         XCTAssertEqual(Tensor([-1, 0, 2], shape: [3]).relu().scalars, [0, 0, 2])
     }
 
+    /// GELU's backward kernel (A&S erf, low-order exp, estimated reciprocal) against the
+    /// analytic derivative Φ(x) + x·φ(x) in Double, over and beyond the range that matters.
+    func testGeluDerivativeKernelAccuracy() {
+        var x: Float = -12
+        while x < 12 {
+            let v = Double(x)
+            let ref = 0.5 * (1 + Foundation.erf(v / 2.0.squareRoot())) + v * Foundation.exp(-v * v / 2) / (2 * Double.pi).squareRoot()
+            let got = VectorMath.geluDerivative(SIMD8(repeating: x))
+            XCTAssertEqual(Double(got[0]), ref, accuracy: 1e-6, "GELU'(\(x))")
+            x += 0.0137
+        }
+        XCTAssertEqual(VectorMath.horizontalMax(SIMD8(3, -1, 7, 2, 9, 0, 8, -5)), 9)
+        XCTAssertEqual(VectorMath.horizontalSum(SIMD8(1, 2, 3, 4, 5, 6, 7, 8)), 36)
+        let r = VectorMath.reciprocal(SIMD8(1, 3, 7, 0.25, 1e-3, 1e3, 1.7, 12345))
+        for (i, v) in [1, 3, 7, 0.25, 1e-3, 1e3, 1.7, 12345].enumerated() {
+            XCTAssertEqual(Double(r[i]) * v, 1, accuracy: 5e-7, "1/\(v)")
+        }
+    }
+
     func testReductions() {
         let x = GradientCheck.random([2, 3, 4])
         for axes in [[0], [1], [2], [0, 2], [1, 2], [0, 1, 2]] {

@@ -28,6 +28,26 @@ final class NormalizationTests: XCTestCase {
         XCTAssertFalse(big.scalars.contains { $0.isNaN })
     }
 
+    /// Rows take the vector path with an overlapping last vector whenever D ≥ 8, so every
+    /// remainder (and D < 8, D = 8, 198) is compared with a Double reference.
+    func testSoftmaxRowLengthsMatchDoubleReference() {
+        for D in [1, 3, 7, 8, 9, 15, 16, 17, 23, 31, 33, 64, 198] {
+            let x = GradientCheck.random([3, D], -30, 30, seed: UInt64(100 + D))
+            for scale: Float in [1, 0.17] {
+                let y = x.softmax(scale: scale)
+                for r in 0..<3 {
+                    let row = (0..<D).map { Double(x.data[r * D + $0]) * Double(scale) }
+                    let m = row.max()!, z = row.reduce(0) { $0 + Foundation.exp($1 - m) }
+                    for i in 0..<D {
+                        let ref = Foundation.exp(row[i] - m) / z
+                        XCTAssertEqual(Double(y.data[r * D + i]), ref, accuracy: 1e-6 * max(ref, 1e-3),
+                                       "D=\(D) scale=\(scale) row \(r) col \(i)")
+                    }
+                }
+            }
+        }
+    }
+
     func testL2Normalize() {
         let x = GradientCheck.random([3, 6], seed: 71)
         let y = x.l2Normalized()
