@@ -57,7 +57,7 @@ let package = Package(
             ]),
         .executableTarget(
             name: "CSiTBench",
-            dependencies: ["TensorKit", "NeuralKit", "CSiTKit", "HistoData",
+            dependencies: ["TensorKit", "NeuralKit", "CSiTKit", "HistoData", "CBLAS",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: kernelFlags),
         .testTarget(name: "TensorKitTests", dependencies: ["TensorKit"],

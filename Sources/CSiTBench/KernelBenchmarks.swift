@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 import TensorKit
 
@@ -19,17 +20,26 @@ struct KernelBenchmarks {
         return Tensor.uniform(shape, -1, 1, rng: &rng)
     }
 
-    /// Median seconds of raw `cblas_sgemm` calls.
+    /// Median seconds of raw `cblas_sgemm` calls with OpenBLAS's own threading at the
+    /// measured thread count (csit itself keeps OpenBLAS single-threaded and splits GEMMs).
     private func rawSgemm(_ calls: [(tA: Bool, tB: Bool, m: Int, n: Int, k: Int)]) -> Double {
         let bufs = calls.map { c -> (Tensor, Tensor, Tensor) in
             (randomTensor([c.m * c.k], seed: 1), randomTensor([c.k * c.n], seed: 2), Tensor(zeros: [c.m * c.n]))
         }
-        return Timing.median(Timing.measure {
-            for (c, (a, b, out)) in zip(calls, bufs) {
-                BLAS.sgemm(transA: c.tA, transB: c.tB, m: c.m, n: c.n, k: c.k, a: a.data, lda: c.tA ? c.m : c.k,
-                           b: b.data, ldb: c.tB ? c.k : c.n, c: out.data, ldc: c.n)
-            }
-        })
+        return BLAS.withOpenBLASThreads(threads) {
+            Timing.median(Timing.measure {
+                for (c, (a, b, out)) in zip(calls, bufs) {
+                    KernelBenchmarks.cblas(c.tA, c.tB, c.m, c.n, c.k, a.data, c.tA ? c.m : c.k,
+                                           b.data, c.tB ? c.k : c.n, out.data, c.n)
+                }
+            })
+        }
+    }
+
+    static func cblas(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+                      _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
     }
 
     /// Seconds of the backward pass alone: (forward + backward from `seed`) − forward.
@@ -161,12 +171,14 @@ struct KernelBenchmarks {
                 }
             }
         })
-        let blasThreaded = Timing.median(Timing.measure {
-            for i in 0..<bh {
-                BLAS.sgemm(transB: true, m: n, n: n, k: dh, a: q.data + i * n * dh, lda: dh,
-                           b: k.data + i * n * dh, ldb: dh, c: scores.data + i * n * n, ldc: n)
-            }
-        })
+        let blasThreaded = BLAS.withOpenBLASThreads(threads) {
+            Timing.median(Timing.measure {
+                for i in 0..<bh {
+                    KernelBenchmarks.cblas(false, true, n, n, dh, q.data + i * n * dh, dh,
+                                           k.data + i * n * dh, dh, scores.data + i * n * n, n)
+                }
+            })
+        }
         for (strategy, t) in [("heads_over_threads", perThread), ("blas_threads", blasThreaded)] {
             var r = record("attention_qk_gemms", shape)
             r.set("strategy", strategy); r.set("median_ms", t * 1e3)

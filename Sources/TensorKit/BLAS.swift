@@ -1,6 +1,8 @@
 import CBLAS
+import Foundation
 
-/// Thin wrapper over `cblas_sgemm` (row-major), so transposes are folded into the call.
+/// `cblas_sgemm` (row-major) with transposes folded into the call; OpenBLAS stays on one
+/// thread and large products are split over csit's own threads (see `Parallel`).
 public enum BLAS {
     /// `C[m,n] = alpha · op(A)[m,k] · op(B)[k,n] + beta · C`, row-major.
     ///
@@ -19,8 +21,52 @@ public enum BLAS {
             if beta == 0 { c.update(repeating: 0, count: (m - 1) * ldc + n) }
             return
         }
+        _ = Parallel.blasPinned
+        let threads = Parallel.availableThreads
+        // Below ~4 MFLOP a thread wake-up costs more than it saves.
+        guard threads > 1, 2 * m * n * k >= 1 << 22, max(m, n) >= 32 else {
+            return call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        }
+        // Split C's longer side into 16-aligned blocks, one per thread; each thread packs its
+        // own share of the split operand and the whole of the other (cheap next to the
+        // 2·m·n·k/threads FLOPs it then runs).
+        let splitRows = m >= n
+        let length = splitRows ? m : n
+        let parts = min(threads, length / 16)
+        Parallel.forEach(parts) { range in
+            for part in range {
+                let lo = (length * part / parts) & ~15
+                let hi = part == parts - 1 ? length : (length * (part + 1) / parts) & ~15
+                guard lo < hi else { continue }
+                if splitRows {
+                    call(transA, transB, hi - lo, n, k, alpha, transA ? a + lo : a + lo * lda, lda,
+                         b, ldb, beta, c + lo * ldc, ldc)
+                } else {
+                    call(transA, transB, m, hi - lo, k, alpha, a, lda,
+                         transB ? b + lo * ldb : b + lo, ldb, beta, c + lo, ldc)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func call(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                             _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                             _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// Runs `body` with OpenBLAS's own thread pool at `threads` (the benchmark's reference
+    /// for raw sgemm), then pins it back to one thread and lets its workers fall asleep.
+    public static func withOpenBLASThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+        _ = Parallel.blasPinned
+        openblas_set_num_threads(Int32(threads))
+        defer {
+            openblas_set_num_threads(1)
+            if threads > 1 { usleep(200_000) }   // past OpenBLAS's spin timeout (2²⁸ cycles)
+        }
+        return try body()
     }
 
     /// OpenBLAS's build configuration string (for provenance records).

@@ -4,9 +4,11 @@ import CBLAS
 
 /// Work splitting over the cores, and the one place that decides thread counts.
 ///
-/// Inside a parallel region OpenBLAS is switched to one thread, so GEMMs issued by the
-/// workers (one attention head, one image's convolution) never oversubscribe the cores;
-/// large GEMMs outside regions use every thread.
+/// OpenBLAS always runs single-threaded: its own pool spins in `sched_yield` for tens of
+/// milliseconds after every threaded call, which on a small machine steals the cores from
+/// the per-head and per-image loops that follow (measured: attention 40 % slower in the
+/// model than alone). Large GEMMs are split here instead (`BLAS.sgemm`), so every thread
+/// in the process is one of ours.
 public enum Parallel {
     nonisolated(unsafe) private static var _threads: Int = {
         if let s = ProcessInfo.processInfo.environment["CSIT_THREADS"], let n = Int(s), n > 0 { return n }
@@ -18,16 +20,21 @@ public enum Parallel {
     /// Threads used by parallel loops and by BLAS outside them.
     public static var threadCount: Int {
         get { _threads }
-        set {
-            _threads = Swift.max(1, newValue)
-            openblas_set_num_threads(Int32(_threads))
-        }
+        set { _threads = Swift.max(1, newValue) }
     }
 
-    /// Applies the configured thread count to OpenBLAS (call once at start-up).
+    /// Sets the thread count (`nil`: `CSIT_THREADS` or every core) and pins OpenBLAS to one
+    /// thread before its first call.
     public static func configure(threads: Int? = nil) {
         threadCount = threads ?? _threads
+        _ = blasPinned
     }
+
+    /// OpenBLAS pinned to one thread, once per process (`BLAS.sgemm` touches this first).
+    static let blasPinned: Void = { openblas_set_num_threads(1) }()
+
+    /// Threads a loop started now would get: 1 inside a parallel region.
+    public static var availableThreads: Int { depth > 0 ? 1 : _threads }
 
     /// Calls `body` on disjoint chunks covering `0..<count`, in parallel when worthwhile.
     ///
@@ -43,12 +50,10 @@ public enum Parallel {
             return
         }
         lock.lock(); depth += 1; lock.unlock()
-        openblas_set_num_threads(1)
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let lo = count * c / chunks, hi = count * (c + 1) / chunks
             if lo < hi { body(lo..<hi) }
         }
-        openblas_set_num_threads(Int32(_threads))
         lock.lock(); depth -= 1; lock.unlock()
     }
 
@@ -61,12 +66,10 @@ public enum Parallel {
             return
         }
         lock.lock(); depth += 1; lock.unlock()
-        openblas_set_num_threads(1)
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let lo = count * c / chunks, hi = count * (c + 1) / chunks
             if lo < hi { body(c, lo..<hi) }
         }
-        openblas_set_num_threads(Int32(_threads))
         lock.lock(); depth -= 1; lock.unlock()
     }
 

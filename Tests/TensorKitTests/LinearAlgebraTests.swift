@@ -26,6 +26,35 @@ final class LinearAlgebraTests: XCTestCase {
         } }
     }
 
+    /// Large GEMMs are split over csit's threads (rows when C is tall, columns when wide);
+    /// every transpose and a ragged split must give the single-threaded product, with and
+    /// without beta, at strided leading dimensions.
+    func testSplitGEMMMatchesSingleThreaded() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        for (m, n, k) in [(403, 61, 97), (45, 517, 131)] {
+            for tA in [false, true] { for tB in [false, true] {
+                let (lda, ldb, ldc) = ((tA ? m : k) + 3, (tB ? k : n) + 2, n + 1)
+                let aa = GradientCheck.random([(tA ? k : m) * lda], seed: 23)
+                let bb = GradientCheck.random([(tB ? n : k) * ldb], seed: 24)
+                func product(threads: Int, beta: Float) -> [Float] {
+                    Parallel.threadCount = threads
+                    let c = Tensor(repeating: 0.5, shape: [m * ldc])
+                    BLAS.sgemm(transA: tA, transB: tB, m: m, n: n, k: k, alpha: 0.7, a: aa.data, lda: lda,
+                               b: bb.data, ldb: ldb, beta: beta, c: c.data, ldc: ldc)
+                    return c.scalars
+                }
+                for beta: Float in [0, 1] {
+                    let one = product(threads: 1, beta: beta), three = product(threads: 3, beta: beta)
+                    for i in 0..<one.count {
+                        XCTAssertEqual(three[i], one[i], accuracy: 1e-5 * max(1, abs(one[i])),
+                                       "m=\(m) n=\(n) tA=\(tA) tB=\(tB) beta=\(beta) at \(i)")
+                    }
+                }
+            } }
+        }
+    }
+
     func testBatchedMatmul() {
         let (B, m, n, k) = (3, 4, 5, 6)
         for tA in [false, true] { for tB in [false, true] {
