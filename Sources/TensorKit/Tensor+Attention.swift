@@ -16,38 +16,37 @@ extension Tensor {
         let d = d3 / 3, dh = d / h
         let scale = 1 / Float(dh).squareRoot()
         let out = Tensor(uninitializedShape: [B, N, d])
-        // With a backward pass to come the probabilities are kept, [B, h, N, N]; without one
-        // each thread reuses one N×N scratch that stays in its cache.
-        let keep = Tensor.needsGrad(qkv)
+        // Each thread keeps one N×N scratch that stays in its cache. The probabilities are
+        // not stored for the backward pass (that would be [B, h, N, N] per layer, hundreds of
+        // MB per step, written and read back through DRAM): the backward pass recomputes them
+        // with the same calls, which gives the same bits and costs one small GEMM per head.
         let slots = Parallel.slotCount(B * h)
-        let probs = Tensor(uninitializedShape: keep ? [B, h, N, N] : [slots, N, N])
+        let probs = Tensor(uninitializedShape: [slots, N, N])
         let qp = qkv.data, op = out.data, pp = probs.data
         let t0 = Profiler.start()
         Parallel.forEachSlot(B * h) { slot, range in
             for bh in range {
                 let (b, hh) = (bh / h, bh % h)
-                let q = qp + b * N * d3 + hh * dh, k = q + d, v = q + 2 * d
-                let p = pp + (keep ? bh : slot) * N * N
-                BLAS.sgemm(transB: true, m: N, n: N, k: dh, alpha: scale, a: q, lda: d3, b: k, ldb: d3, c: p, ldc: N)
-                for r in 0..<N { Tensor.softmaxRow(p + r * N, p + r * N, N, 1) }
-                BLAS.sgemm(m: N, n: dh, k: N, a: p, lda: N, b: v, ldb: d3, c: op + b * N * d + hh * dh, ldc: d)
+                let q = qp + b * N * d3 + hh * dh
+                let p = pp + slot * N * N
+                probabilities(q: q, into: p, N: N, dh: dh, d3: d3, scale: scale)
+                BLAS.sgemm(m: N, n: dh, k: N, a: p, lda: N, b: q + 2 * d, ldb: d3, c: op + b * N * d + hh * dh, ldc: d)
             }
         }
         Profiler.stop(t0, .attention)
         return out.recorded([qkv], category: .attention) { g in
-            let pp = probs.data   // through the tensor, so the closure keeps the probabilities alive
             let gq = Tensor(uninitializedShape: qkv.shape)
             let gp = g.data, gqp = gq.data
             let slots = Parallel.slotCount(B * h)
-            let scratch = Tensor(uninitializedShape: [slots, N * N])
+            let scratch = Tensor(uninitializedShape: [slots, 2, N * N])
             Parallel.forEachSlot(B * h) { slot, range in
-                let ds = scratch.data + slot * N * N
+                let p = scratch.data + slot * 2 * N * N, ds = p + N * N
                 for bh in range {
                     let (b, hh) = (bh / h, bh % h)
                     let q = qp + b * N * d3 + hh * dh, k = q + d, v = q + 2 * d
-                    let p = pp + bh * N * N
                     let go = gp + b * N * d + hh * dh
                     let gqh = gqp + b * N * d3 + hh * dh
+                    probabilities(q: q, into: p, N: N, dh: dh, d3: d3, scale: scale)
                     // dV = Pᵀ dO
                     BLAS.sgemm(transA: true, m: N, n: dh, k: N, a: p, lda: N, b: go, ldb: d, c: gqh + 2 * d, ldc: d3)
                     // dP = dO Vᵀ, then the softmax backward: dS = P ⊙ (dP − Σ dP ⊙ P)
@@ -64,5 +63,14 @@ extension Tensor {
             }
             return [gq]
         }
+    }
+
+    /// `softmax(Q Kᵀ · scale)` of one (sample, head) into `p`, [N, N]; `q` points at the
+    /// head's first query entry inside the qkv rows (keys follow `d3 / 3` floats later).
+    @inline(__always)
+    static func probabilities(q: UnsafePointer<Float>, into p: UnsafeMutablePointer<Float>,
+                              N: Int, dh: Int, d3: Int, scale: Float) {
+        BLAS.sgemm(transB: true, m: N, n: N, k: dh, alpha: scale, a: q, lda: d3, b: q + d3 / 3, ldb: d3, c: p, ldc: N)
+        for r in 0..<N { Tensor.softmaxRow(p + r * N, p + r * N, N, 1) }
     }
 }
