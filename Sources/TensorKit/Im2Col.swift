@@ -36,6 +36,8 @@ enum Im2Col {
                         for ow in 0..<owLo { dst[ow] = 0 }
                         if s == 1 {
                             (dst + owLo).update(from: src + owLo, count: owHi - owLo)
+                        } else if s == 2 {
+                            stride2Gather(src, dst, owLo, owHi)
                         } else {
                             for ow in owLo..<owHi { dst[ow] = src[ow * s] }
                         }
@@ -45,6 +47,21 @@ enum Im2Col {
                 }
             }
         }
+    }
+
+    /// `dst[ow] = src[2·ow]` for `ow` in `lo..<hi`, eight outputs per 16-float load (the
+    /// tokenizer's convolutions are stride 2; a scalar gather was most of im2col's time).
+    /// A load may reach one float past the last one used, so the vector loop stops while at
+    /// least one more output remains: every float it touches lies at or before `src[2·(hi−1)]`.
+    @inline(__always)
+    static func stride2Gather(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int) {
+        var ow = lo
+        while ow + 8 < hi {
+            let v = UnsafeRawPointer(src + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(dst + ow).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+            ow += 8
+        }
+        while ow < hi { dst[ow] = src[2 * ow]; ow += 1 }
     }
 
     /// Adds the patch-matrix gradient `col` back into `image` (the adjoint of `im2col`).

@@ -23,6 +23,8 @@ final class ConvolutionTests: XCTestCase {
         let configs: [(B: Int, C: Int, H: Int, W: Int, O: Int, k: Int, s: Int, p: Int, bias: Bool)] = [
             (2, 3, 9, 7, 4, 3, 1, 1, false), (3, 2, 11, 11, 3, 7, 2, 3, true), (1, 2, 6, 8, 2, 2, 2, 0, true),
             (2, 1, 5, 5, 2, 3, 2, 2, false),
+            // Rows wide enough for the vectorised stride-2 gather, with ragged ends.
+            (1, 2, 5, 41, 2, 7, 2, 3, false), (1, 1, 4, 38, 2, 3, 2, 1, true),
         ]
         for cfg in configs {
             let x = GradientCheck.random([cfg.B, cfg.C, cfg.H, cfg.W], seed: 41)
