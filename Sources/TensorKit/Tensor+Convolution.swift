@@ -87,49 +87,6 @@ extension Tensor {
         }
     }
 
-    /// Max pooling over `[B, C, H, W]`; padding acts as −∞ (never selected).
-    public func maxPool2d(kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
-        let _profile = Profiler.start(); defer { Profiler.stop(_profile, .pooling) }
-        precondition(rank == 4, "maxPool2d needs [B, C, H, W], got \(shape)")
-        let geo = ConvGeometry(channels: 1, height: shape[2], width: shape[3], kernelH: kernel, kernelW: kernel,
-                               stride: stride, padding: padding)
-        let (H, W, Ho, Wo) = (geo.height, geo.width, geo.outHeight, geo.outWidth)
-        let planes = shape[0] * shape[1]
-        let out = Tensor(uninitializedShape: [shape[0], shape[1], Ho, Wo])
-        let argmax = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(planes * Ho * Wo, 1))
-        let xp = data, op = out.data
-        Parallel.forEach(planes, minChunk: 4) { range in
-            for pl in range {
-                let src = xp + pl * H * W, dst = op + pl * Ho * Wo, am = argmax + pl * Ho * Wo
-                for oh in 0..<Ho {
-                    let h0 = Swift.max(0, oh * stride - padding), h1 = Swift.min(H, oh * stride - padding + kernel)
-                    for ow in 0..<Wo {
-                        let w0 = Swift.max(0, ow * stride - padding), w1 = Swift.min(W, ow * stride - padding + kernel)
-                        var best = -Float.infinity, bi = h0 * W + w0
-                        for h in h0..<h1 {
-                            for w in w0..<w1 where src[h * W + w] > best { best = src[h * W + w]; bi = h * W + w }
-                        }
-                        dst[oh * Wo + ow] = best
-                        am[oh * Wo + ow] = Int32(bi)
-                    }
-                }
-            }
-        }
-        let box = IndexBuffer(argmax)
-        let full = shape
-        guard Tensor.needsGrad(self) else { box.release(); return out }
-        return out.recorded([self], category: .pooling) { g in
-            let gx = Tensor(zeros: full)
-            let gp = g.data, gxp = gx.data, am = box.pointer
-            Parallel.forEach(planes, minChunk: 4) { range in
-                for pl in range {
-                    for i in 0..<(Ho * Wo) { gxp[pl * H * W + Int(am[pl * Ho * Wo + i])] += gp[pl * Ho * Wo + i] }
-                }
-            }
-            return [gx]
-        }
-    }
-
     /// `[B, N, C·s·s]` per-token patches (N = gh·gw, channel-major inside a patch) →
     /// `[B, C, gh·s, gw·s]` image: the layout of a ConvTranspose2d with kernel = stride = s.
     public func unpatchify(gridHeight gh: Int, gridWidth gw: Int, channels C: Int, patch s: Int) -> Tensor {
@@ -163,13 +120,4 @@ extension Tensor {
             }
         }
     }
-}
-
-/// Owns an index buffer captured by a backward closure.
-final class IndexBuffer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Int32>
-    private var freed = false
-    init(_ p: UnsafeMutablePointer<Int32>) { pointer = p }
-    func release() { if !freed { pointer.deallocate(); freed = true } }
-    deinit { release() }
 }

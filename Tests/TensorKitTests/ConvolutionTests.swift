@@ -64,6 +64,33 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
+    /// The vectorised 3×3/2 pool (rows of ≥ 8 outputs, even and odd widths) against a direct
+    /// loop: values, and where the gradient goes when windows tie (values on a 0.5 grid) —
+    /// the first maximum in row-major window order, as PyTorch routes it.
+    func testVectorisedMaxPoolMatchesDirectLoopWithTies() {
+        for (H, W) in [(17, 37), (12, 16), (9, 30)] {
+            var rng = RNG(seed: UInt64(H * W), stream: "pool")
+            let x = Tensor((0..<(2 * 3 * H * W)).map { _ in (rng.uniform() * 8).rounded() / 2 }, shape: [2, 3, H, W])
+            x.requiresGrad = true
+            let y = x.maxPool2d(kernel: 3, stride: 2, padding: 1)
+            let (Ho, Wo) = ((H - 1) / 2 + 1, (W - 1) / 2 + 1)
+            XCTAssertEqual(y.shape, [2, 3, Ho, Wo])
+            let g = GradientCheck.random([2, 3, Ho, Wo], seed: 5)
+            y.backward(gradient: g)
+            var gref = [Float](repeating: 0, count: x.count)
+            for pl in 0..<6 { for oh in 0..<Ho { for ow in 0..<Wo {
+                var best = -Float.infinity, at = -1
+                for h in max(0, 2 * oh - 1)..<min(H, 2 * oh + 2) { for w in max(0, 2 * ow - 1)..<min(W, 2 * ow + 2) {
+                    let v = x.data[pl * H * W + h * W + w]
+                    if v > best { best = v; at = pl * H * W + h * W + w }
+                } }
+                XCTAssertEqual(y.data[(pl * Ho + oh) * Wo + ow], best, "H=\(H) W=\(W) at \(pl),\(oh),\(ow)")
+                gref[at] += g.data[(pl * Ho + oh) * Wo + ow]
+            } } }
+            XCTAssertEqual(x.grad!.scalars, gref, "gradient routing H=\(H) W=\(W)")
+        }
+    }
+
     func testUnpatchifyLayoutAndGradient() {
         // One token, 2 channels, patch 2: out[c, u, v] = tok[c·4 + u·2 + v].
         let t = Tensor((0..<8).map(Float.init), shape: [1, 1, 8])
