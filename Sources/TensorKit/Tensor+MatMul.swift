@@ -132,12 +132,20 @@ extension Tensor {
         }
     }
 
-    /// Sums of a `[rows, columns]` matrix over rows, through sgemv (threaded, streaming).
+    /// Sums of a `[rows, columns]` matrix over rows (bias gradients): each thread adds its
+    /// block of rows into a cache-resident partial sum, then the partials are added in slot
+    /// order (deterministic for a given thread count).
     func columnSums(rows: Int, columns: Int) -> Tensor {
+        let slots = Parallel.slotCount(rows, minChunk: 256)
+        let partials = Tensor(zeros: [slots, columns])
+        let xp = data, pp = partials.data
+        Parallel.forEachSlot(rows, minChunk: 256) { slot, range in
+            let acc = pp + slot * columns
+            for r in range { Kernels.add(acc, xp + r * columns, into: acc, count: columns) }
+        }
         let out = Tensor(uninitializedShape: [columns])
-        let ones = Tensor(repeating: 1, shape: [rows])
-        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), 1, data, Int32(columns),
-                    ones.data, 1, 0, out.data, 1)
+        out.data.update(from: pp, count: columns)
+        for slot in 1..<slots { Kernels.add(out.data, pp + slot * columns, into: out.data, count: columns) }
         return out
     }
 }

@@ -55,6 +55,23 @@ final class LinearAlgebraTests: XCTestCase {
         }
     }
 
+    /// The bias gradient sums the output gradient over all rows; with enough rows it is
+    /// split over threads, which must not change the sums.
+    func testLinearBiasGradientOverManyRows() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        Parallel.threadCount = 3
+        let x = GradientCheck.random([1100, 6], seed: 31), w = GradientCheck.random([5, 6], seed: 32)
+        let b = GradientCheck.random([5], seed: 33)
+        b.requiresGrad = true
+        let g = GradientCheck.random([1100, 5], seed: 34)
+        Tensor.linear(x, weight: w, bias: b).backward(gradient: g)
+        for c in 0..<5 {
+            let ref = (0..<1100).reduce(0.0) { $0 + Double(g.data[$1 * 5 + c]) }
+            XCTAssertEqual(Double(b.grad!.data[c]), ref, accuracy: 1e-4, "column \(c)")
+        }
+    }
+
     func testBatchedMatmul() {
         let (B, m, n, k) = (3, 4, 5, 6)
         for tA in [false, true] { for tB in [false, true] {
