@@ -47,6 +47,7 @@ struct CSiTBench: ParsableCommand {
         for t in threads.split(separator: ",").compactMap({ Int($0) }) {
             Parallel.threadCount = t
             let bench = KernelBenchmarks(batch: batch, threads: t) { print($0.line()); fflush(stdout) }
+            bench.warmUp()
             if groups.contains("linear") { bench.runLinear() }
             if groups.contains("conv") { bench.runConv() }
             if groups.contains("memory") {

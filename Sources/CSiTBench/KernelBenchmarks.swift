@@ -54,6 +54,15 @@ struct KernelBenchmarks {
         return both - fwd
     }
 
+    /// Keeps every thread busy for half a second before the first measurement: the
+    /// dispatch pool lets idle workers go (the 1-thread pass leaves none), and the first
+    /// parallel regions after that would otherwise run on the calling thread alone.
+    func warmUp() {
+        let x = randomTensor([2 * batch * 198, 576], seed: 1), w = randomTensor([576, 576], seed: 2)
+        let start = Date()
+        while Date().timeIntervalSince(start) < 0.5 { _ = withoutGrad { Tensor.linear(x, weight: w, bias: nil) } }
+    }
+
     func runLinear() {
         let rows = 2 * batch * 198
         for (inF, outF) in [(192, 576), (576, 192), (192, 192)] {
