@@ -49,16 +49,12 @@ extension Tensor {
                     }
                     if let gxp {
                         // dx = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ · x̂)), ĝ = g · γ
-                        var s1: Float = 0, s2: Float = 0
-                        for i in 0..<D {
-                            let gh = gy[i] * (wp?[i] ?? 1)
-                            s1 += gh; s2 += gh * (x[i] - mean) * rstd
-                        }
-                        s1 /= Float(D); s2 /= Float(D)
+                        let (s1, s2) = Tensor.layerNormGradientMeans(gy, x, wp, D, mean, rstd)
                         let dx = gxp + r * D
-                        for i in 0..<D {
-                            let xh = (x[i] - mean) * rstd
-                            dx[i] = rstd * (gy[i] * (wp?[i] ?? 1) - s1 - xh * s2)
+                        if let wp {
+                            for i in 0..<D { dx[i] = rstd * (gy[i] * wp[i] - s1 - (x[i] - mean) * rstd * s2) }
+                        } else {
+                            for i in 0..<D { dx[i] = rstd * (gy[i] - s1 - (x[i] - mean) * rstd * s2) }
                         }
                     }
                 }
@@ -75,6 +71,34 @@ extension Tensor {
             }
             return grads
         }
+    }
+
+    /// mean(ĝ) and mean(ĝ · x̂) of one row, ĝ = g · γ, on vector accumulators (a scalar
+    /// float sum is one dependent add per element: LLVM may not reorder it).
+    @inline(__always)
+    static func layerNormGradientMeans(_ gy: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                                       _ wp: UnsafeMutablePointer<Float>?, _ D: Int,
+                                       _ mean: Float, _ rstd: Float) -> (Float, Float) {
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>, _ i: Int) -> V {
+            UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
+        }
+        var a1 = V.zero, a2 = V.zero
+        let mv = V(repeating: mean)
+        var i = 0
+        while i + 8 <= D {
+            let gh = wp.map { load(gy, i) * load($0, i) } ?? load(gy, i)
+            a1 += gh
+            a2 = a2.addingProduct(gh, load(x, i) - mv)
+            i += 8
+        }
+        var s1 = VectorMath.horizontalSum(a1), s2 = VectorMath.horizontalSum(a2)
+        while i < D {
+            let gh = gy[i] * (wp?[i] ?? 1)
+            s1 += gh; s2 += gh * (x[i] - mean)
+            i += 1
+        }
+        return (s1 / Float(D), s2 * rstd / Float(D))
     }
 
     /// Rows scaled to unit L2 norm over the last axis: `x / max(‖x‖, eps)`.

@@ -12,6 +12,13 @@ final class NormalizationTests: XCTestCase {
         let w = GradientCheck.random([8], 0.5, 1.5, seed: 52), b = GradientCheck.random([8], seed: 53)
         GradientCheck.check([xr, w, b]) { $0[0].layerNorm(weight: $0[1], bias: $0[2], eps: 1e-6) }
         GradientCheck.check([xr]) { $0[0].layerNorm(weight: nil, bias: nil) }
+        // Widths with a vector body and a scalar tail.
+        for D in [13, 21] {
+            let x = GradientCheck.random([3, D], seed: 54), w = GradientCheck.random([D], 0.5, 1.5, seed: 55)
+            let b = GradientCheck.random([D], seed: 56)
+            GradientCheck.check([x, w, b]) { $0[0].layerNorm(weight: $0[1], bias: $0[2], eps: 1e-6) }
+            GradientCheck.check([x]) { $0[0].layerNorm(weight: nil, bias: nil) }
+        }
     }
 
     func testSoftmaxFamily() {
