@@ -27,6 +27,9 @@ public enum BLAS {
         guard threads > 1, 2 * m * n * k >= 1 << 22, max(m, n) >= 32 else {
             return call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         }
+        if k >= 4 * max(m, n) && k >= 64 * threads {
+            return splitInner(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads)
+        }
         // Split C's longer side into 16-aligned blocks, one per thread; each thread packs its
         // own share of the split operand and the whole of the other (cheap next to the
         // 2·m·n·k/threads FLOPs it then runs).
@@ -46,6 +49,33 @@ public enum BLAS {
                          transB ? b + lo * ldb : b + lo, ldb, beta, c + lo, ldc)
                 }
             }
+        }
+    }
+
+    /// Weight gradients (`k` = every row of the batch, C small): split along C, each thread
+    /// would pack the whole long operand (at 16 threads, 16 copies of the activations), so
+    /// the inner dimension is split instead and the partial products are added in part
+    /// order (deterministic for a given thread count).
+    private static func splitInner(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                                   _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                                   _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ threads: Int) {
+        let parts = threads
+        let partials = Tensor(uninitializedShape: [parts - 1, m * n])
+        let pp = partials.data
+        Parallel.forEach(parts) { range in
+            for part in range {
+                let lo = k * part / parts, hi = k * (part + 1) / parts
+                let ap = transA ? a + lo * lda : a + lo, bp = transB ? b + lo : b + lo * ldb
+                if part == 0 {
+                    call(transA, transB, m, n, hi - lo, alpha, ap, lda, bp, ldb, beta, c, ldc)
+                } else {
+                    call(transA, transB, m, n, hi - lo, alpha, ap, lda, bp, ldb, 0, pp + (part - 1) * m * n, n)
+                }
+            }
+        }
+        for part in 1..<parts {
+            let src = pp + (part - 1) * m * n
+            for i in 0..<m { Kernels.add(c + i * ldc, src + i * n, into: c + i * ldc, count: n) }
         }
     }
 
