@@ -4,7 +4,7 @@ import Training
 
 /// The version of everything that changes numbers: part of every run's identity, bumped
 /// when a change makes earlier results incomparable.
-public enum ComputeVersion { public static let string = "csit-compute-1" }
+public enum ComputeVersion { public static let string = "csit-compute-2" }
 
 /// One planned run.
 public struct PlannedRun: Sendable {
