@@ -57,7 +57,7 @@ let package = Package(
             ]),
         .executableTarget(
             name: "CSiTBench",
-            dependencies: ["TensorKit", "NeuralKit", "CSiTKit", "HistoData", "CBLAS",
+            dependencies: ["TensorKit", "NeuralKit", "CSiTKit", "HistoData",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: kernelFlags),
         .testTarget(name: "TensorKitTests", dependencies: ["TensorKit"],

@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 import TensorKit
 
@@ -29,17 +28,11 @@ struct KernelBenchmarks {
         return BLAS.withOpenBLASThreads(threads) {
             Timing.median(Timing.measure {
                 for (c, (a, b, out)) in zip(calls, bufs) {
-                    KernelBenchmarks.cblas(c.tA, c.tB, c.m, c.n, c.k, a.data, c.tA ? c.m : c.k,
-                                           b.data, c.tB ? c.k : c.n, out.data, c.n)
+                    BLAS.sgemmUnsplit(c.tA, c.tB, c.m, c.n, c.k, 1, a.data, c.tA ? c.m : c.k,
+                              b.data, c.tB ? c.k : c.n, 0, out.data, c.n)
                 }
             })
         }
-    }
-
-    static func cblas(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
-                      _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-        cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
     }
 
     /// Seconds of the backward pass alone: (forward + backward from `seed`) − forward.
@@ -183,8 +176,8 @@ struct KernelBenchmarks {
         let blasThreaded = BLAS.withOpenBLASThreads(threads) {
             Timing.median(Timing.measure {
                 for i in 0..<bh {
-                    KernelBenchmarks.cblas(false, true, n, n, dh, q.data + i * n * dh, dh,
-                                           k.data + i * n * dh, dh, scores.data + i * n * n, n)
+                    BLAS.sgemmUnsplit(false, true, n, n, dh, 1, q.data + i * n * dh, dh,
+                              k.data + i * n * dh, dh, 0, scores.data + i * n * n, n)
                 }
             })
         }

@@ -25,7 +25,7 @@ public enum BLAS {
         let threads = Parallel.availableThreads
         // Below ~4 MFLOP a thread wake-up costs more than it saves.
         guard threads > 1, 2 * m * n * k >= 1 << 22, max(m, n) >= 32 else {
-            return call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return sgemmUnsplit(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         }
         if k >= 4 * max(m, n) && k >= 64 * threads {
             return splitInner(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads)
@@ -42,10 +42,10 @@ public enum BLAS {
                 let hi = part == parts - 1 ? length : (length * (part + 1) / parts) & ~15
                 guard lo < hi else { continue }
                 if splitRows {
-                    call(transA, transB, hi - lo, n, k, alpha, transA ? a + lo : a + lo * lda, lda,
+                    sgemmUnsplit(transA, transB, hi - lo, n, k, alpha, transA ? a + lo : a + lo * lda, lda,
                          b, ldb, beta, c + lo * ldc, ldc)
                 } else {
-                    call(transA, transB, m, hi - lo, k, alpha, a, lda,
+                    sgemmUnsplit(transA, transB, m, hi - lo, k, alpha, a, lda,
                          transB ? b + lo * ldb : b + lo, ldb, beta, c + lo, ldc)
                 }
             }
@@ -67,9 +67,9 @@ public enum BLAS {
                 let lo = k * part / parts, hi = k * (part + 1) / parts
                 let ap = transA ? a + lo * lda : a + lo, bp = transB ? b + lo : b + lo * ldb
                 if part == 0 {
-                    call(transA, transB, m, n, hi - lo, alpha, ap, lda, bp, ldb, beta, c, ldc)
+                    sgemmUnsplit(transA, transB, m, n, hi - lo, alpha, ap, lda, bp, ldb, beta, c, ldc)
                 } else {
-                    call(transA, transB, m, n, hi - lo, alpha, ap, lda, bp, ldb, 0, pp + (part - 1) * m * n, n)
+                    sgemmUnsplit(transA, transB, m, n, hi - lo, alpha, ap, lda, bp, ldb, 0, pp + (part - 1) * m * n, n)
                 }
             }
         }
@@ -79,8 +79,9 @@ public enum BLAS {
         }
     }
 
+    /// One `cblas_sgemm` call as it stands, never split (the benchmark's raw reference).
     @inline(__always)
-    private static func call(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+    public static func sgemmUnsplit(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
                              _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                              _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,

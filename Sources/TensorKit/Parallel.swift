@@ -17,7 +17,7 @@ public enum Parallel {
     nonisolated(unsafe) private static var depth = 0
     private static let lock = NSLock()
 
-    /// Threads used by parallel loops and by BLAS outside them.
+    /// Threads used by parallel loops (and by GEMMs, which `BLAS.sgemm` splits over them).
     public static var threadCount: Int {
         get { _threads }
         set { _threads = Swift.max(1, newValue) }
@@ -43,18 +43,7 @@ public enum Parallel {
     ///   - minChunk: smallest number of items worth a thread of its own.
     ///   - body: processes one contiguous range of items; must not touch other ranges.
     public static func forEach(_ count: Int, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
-        guard count > 0 else { return }
-        let chunks = Swift.min(_threads, (count + minChunk - 1) / Swift.max(minChunk, 1))
-        if chunks <= 1 || depth > 0 {
-            body(0..<count)
-            return
-        }
-        lock.lock(); depth += 1; lock.unlock()
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let lo = count * c / chunks, hi = count * (c + 1) / chunks
-            if lo < hi { body(lo..<hi) }
-        }
-        lock.lock(); depth -= 1; lock.unlock()
+        forEachSlot(count, minChunk: minChunk) { _, range in body(range) }
     }
 
     /// Runs `body` once per thread slot with the slot index, for per-thread scratch.

@@ -34,7 +34,7 @@ extension Tensor {
         }
         // Rows are short (198 for attention) and every pass is compute-bound, so each pass
         // covers the ragged end with one overlapping vector instead of a scalar loop, and the
-        // max runs on two accumulators to halve its dependency chain.
+        // max runs on four accumulators to shorten its dependency chain.
         let body = D & ~7, tail = D - body, last = D - 8
         var m0 = load(x), m1 = load(x + last), m2 = m0, m3 = m1
         var i = 8
@@ -55,8 +55,9 @@ extension Tensor {
             store(e, y + i); acc += e; i += 8
         }
         var tailExp = V.zero
-        if tail > 0 {   // lanes 8 − tail ..< 8 of the last vector are new
-            let fresh = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(8 - tail))
+        // Lanes 8 − tail ..< 8 of the last vector are the ones the body did not cover.
+        let fresh = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(8 - tail))
+        if tail > 0 {
             tailExp = VectorMath.expNonPositive(ms.addingProduct(load(x + last), sv))
             acc += V.zero.replacing(with: tailExp, where: fresh)
         }
@@ -64,7 +65,6 @@ extension Tensor {
         i = 0
         while i < body { store(load(y + i) * inv, y + i); i += 8 }
         if tail > 0 {
-            let fresh = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(8 - tail))
             store(load(y + last).replacing(with: tailExp * inv, where: fresh), y + last)
         }
     }

@@ -30,16 +30,22 @@ public enum VectorMath {
     /// `n << 23`. The clamp keeps `n ≥ −126`, where the add cannot leave the exponent field.
     @inline(__always)
     static func expCore(_ xc: V) -> V {
-        let magic = V(repeating: 12_582_912)
-        let t = magic.addingProduct(xc, V(repeating: 1.44269504088896341))
-        let n = t - magic
-        var r = xc.addingProduct(n, V(repeating: -0.693359375))
-        r = r.addingProduct(n, V(repeating: 2.12194440e-4))
+        let (r, t) = reduced(xc)
         var p = V(repeating: 8.3687100559e-03).addingProduct(V(repeating: 1.3814612757e-03), r)
         p = V(repeating: 4.1668388993e-02).addingProduct(p, r)
         p = V(repeating: 1.6666521132e-01).addingProduct(p, r)
         p = V(repeating: 4.9999994040e-01).addingProduct(p, r)
         return timesPowerOfTwo((r + 1).addingProduct(p, r * r), rounded: t)
+    }
+
+    /// Cody–Waite reduction `x = n·ln2 + r`: returns `r` and `rounded` = 1.5·2²³ + n.
+    @inline(__always)
+    static func reduced(_ xc: V) -> (r: V, rounded: V) {
+        let magic = V(repeating: 12_582_912)
+        let t = magic.addingProduct(xc, V(repeating: 1.44269504088896341))
+        let n = t - magic
+        let r = xc.addingProduct(n, V(repeating: -0.693359375)).addingProduct(n, V(repeating: 2.12194440e-4))
+        return (r, t)
     }
 
     /// `e · 2ⁿ` where `rounded` is `1.5·2²³ + n` (the rounding trick's sum).
@@ -53,12 +59,7 @@ public enum VectorMath {
     /// ≈ 1.1e-7 before rounding): for gradients, whose other terms carry larger errors.
     @inline(__always)
     static func expNonPositiveLowOrder(_ x: V) -> V {
-        let xc = x.replacing(with: -87.3365478515625, where: x .< -87.3365478515625)
-        let magic = V(repeating: 12_582_912)
-        let t = magic.addingProduct(xc, V(repeating: 1.44269504088896341))
-        let n = t - magic
-        var r = xc.addingProduct(n, V(repeating: -0.693359375))
-        r = r.addingProduct(n, V(repeating: 2.12194440e-4))
+        let (r, t) = reduced(x.replacing(with: -87.3365478515625, where: x .< -87.3365478515625))
         var p = V(repeating: 4.1890114546e-02).addingProduct(V(repeating: 8.3125252277e-03), r)
         p = V(repeating: 1.6667114198e-01).addingProduct(p, r)
         p = V(repeating: 4.9999231100e-01).addingProduct(p, r)

@@ -15,7 +15,7 @@ struct CSiT: ParsableCommand {
 
 /// Options every subcommand that computes shares.
 struct EngineOptions: ParsableArguments {
-    @Option(help: "Threads for csit's loops and OpenBLAS (default: CSIT_THREADS or all cores).")
+    @Option(help: "Threads for csit's loops and GEMMs (default: CSIT_THREADS or all cores).")
     var threads: Int?
 
     func apply() { Parallel.configure(threads: threads) }
