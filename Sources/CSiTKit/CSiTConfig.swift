@@ -75,6 +75,19 @@ public struct CSiTConfig: Codable, Equatable, Sendable {
         return c
     }
 
+    /// This configuration with the given architecture values replaced (nil keeps the preset's).
+    ///
+    /// - Throws: `ModelConfigError` when the result cannot be built.
+    public func overriding(dim: Int? = nil, depth: Int? = nil, heads: Int? = nil, mlpRatio: Int? = nil) throws -> CSiTConfig {
+        var c = self
+        if let dim { c.dim = dim }
+        if let depth { c.depth = depth }
+        if let heads { c.heads = heads }
+        if let mlpRatio { c.mlpRatio = mlpRatio }
+        try c.validate()
+        return c
+    }
+
     /// A custom configuration (defaults: cSiT architecture, S 224, token stride 16).
     public init(preset: String = "custom", dim: Int, depth: Int, heads: Int, mlpRatio: Int,
                 imageSize: Int = 224, tokenStride: Int = 16) {

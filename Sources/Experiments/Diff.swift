@@ -62,7 +62,7 @@ public enum Diff {
 
     /// Markdown: differing configuration keys, then per-label metrics with deltas against
     /// the first side, then the means.
-    public static func render(_ sides: [Side], metrics: [String] = ["accuracy", "macro_f1", "kappa", "macro_auc"]) throws -> String {
+    public static func render(_ sides: [Side], metrics: [String] = [Metric.accuracy, .macroF1, .kappa, .macroAUC].map(\.rawValue)) throws -> String {
         var s = "## Configuration differences\n\n"
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]

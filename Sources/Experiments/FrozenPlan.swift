@@ -8,6 +8,7 @@ public struct FrozenPlan: Codable, Sendable {
     public struct Run: Codable, Sendable {
         public var id: String
         public var config: RunConfig
+        public var execution: ExecutionConfig
         public var dependsOn: String?
         public var labels: [RunLabel]
     }
@@ -17,7 +18,7 @@ public struct FrozenPlan: Codable, Sendable {
 
     public init(_ plan: Plan, specPath: String) {
         spec = specPath
-        runs = plan.runs.map { Run(id: $0.id, config: $0.config, dependsOn: $0.dependsOn, labels: $0.labels) }
+        runs = plan.runs.map { Run(id: $0.id, config: $0.config, execution: $0.execution, dependsOn: $0.dependsOn, labels: $0.labels) }
     }
 
     public static func url(_ store: RunStore) -> URL { store.root.appendingPathComponent("plan.json") }
@@ -40,6 +41,6 @@ public struct FrozenPlan: Codable, Sendable {
     }
 
     public func planned(_ id: String) -> PlannedRun? {
-        runs.first { $0.id == id }.map { PlannedRun(id: $0.id, config: $0.config, dependsOn: $0.dependsOn, labels: $0.labels, imageSteps: 0) }
+        runs.first { $0.id == id }.map { PlannedRun(id: $0.id, config: $0.config, execution: $0.execution, dependsOn: $0.dependsOn, labels: $0.labels, imageSteps: 0) }
     }
 }

@@ -2,15 +2,13 @@ import Foundation
 import HistoData
 import Training
 
-/// The version of everything that changes numbers: part of every run's identity, bumped
-/// when a change makes earlier results incomparable.
-public enum ComputeVersion { public static let string = "csit-compute-2" }
-
 /// One planned run.
 public struct PlannedRun: Sendable {
-    /// Content hash of the resolved configuration, the split manifest and the compute version.
+    /// `RunIdentity.id` of the configuration and its data.
     public var id: String
     public var config: RunConfig
+    /// How the spec asks the run to execute (loaders, caching); not part of the id.
+    public var execution: ExecutionConfig
     /// The SSL run this one starts from (its `model.safetensors`), if any.
     public var dependsOn: String?
     /// Every spec entry that resolved to this run.
@@ -43,26 +41,27 @@ public struct Plan {
     public static func make(_ spec: ExperimentSpec) throws -> Plan {
         var runs: [PlannedRun] = []
         var index: [String: Int] = [:]
-        var manifestHashes: [String: (String, Int)] = [:]
-        func add(_ config: RunConfig, dependsOn: String?, label: RunLabel) throws {
-            var identity = config
-            if let d = dependsOn { identity.initCheckpoint = "ssl-run:\(d)" }
-            identity.threads = nil
-            identity.workers = 1
-            let key = "\(config.root)|\(config.dataset)|\(config.task)|\(config.folds ?? 0)|\(config.groupByPatient)|\(config.zoom ?? "")|\(config.testFraction ?? 0)|\(config.splitSeed)|\(config.mode == .ssl)"
-            if manifestHashes[key] == nil { manifestHashes[key] = try manifestHash(config) }
-            let (mhash, images) = manifestHashes[key]!
-            let e = JSONEncoder()
-            e.outputFormatting = [.sortedKeys]
-            let id = String(SHA256.hex(String(decoding: try e.encode(identity), as: UTF8.self) + "|" + mhash + "|" + ComputeVersion.string).prefix(16))
+        var hashes = DataHashes()
+        /// Adds a run (or a label to the identical run already planned) and returns its id.
+        func add(_ settings: RunSettings, dependsOn: String?, label: RunLabel) throws -> String {
+            var config = settings.config
+            if let d = dependsOn { config.initCheckpoint = RunIdentity.plannedPrefix + d }
+            do { try config.validate() } catch let e as RunConfigError {
+                throw SpecError.setting("\(spec.file): \(label.mode) run (seed \(label.seed)\(label.sweep.isEmpty ? "" : ", " + label.sweep))",
+                                        e.description)
+            }
+            let (dataHash, images) = try hashes.hash(config)
+            let id = try RunIdentity.id(config, dataSHA256: dataHash)
             if let i = index[id] {
                 if !runs[i].labels.contains(label) { runs[i].labels.append(label) }
-                return
+                return id
             }
             let share = config.mode == .ssl ? 1.0 : (config.folds.map { Double($0 - 1) / Double($0) } ?? 0.8) * config.labelFraction
             let steps = Int(Double(images) * share) * config.epochs * (config.mode == .ssl ? 2 : 1)
             index[id] = runs.count
-            runs.append(PlannedRun(id: id, config: config, dependsOn: dependsOn, labels: [label], imageSteps: steps))
+            runs.append(PlannedRun(id: id, config: config, execution: settings.execution, dependsOn: dependsOn, labels: [label],
+                                   imageSteps: steps))
+            return id
         }
         let seeds = spec.tree.value(at: ["protocol", "seeds"])?.stringList.compactMap(UInt64.init) ?? [0]
         for point in try spec.sweepPoints() {
@@ -78,41 +77,44 @@ public struct Plan {
                 var sslID: String?
                 // An SSL block without a checkpoint is pretrained even when no downstream mode
                 // needs it yet (ssl-pretrain.yaml): other specs sharing the results folder reuse it.
-                let needsSSL = modes.contains { [.le, .mlp, .sslft].contains($0) } || (tree["ssl"] != nil && modes.isEmpty)
+                let needsSSL = modes.contains { $0.needsSSLCheckpoint } || (tree["ssl"] != nil && modes.isEmpty)
                 let sslCheckpoint = tree.value(at: ["ssl", "checkpoint"])?.scalarString
                 if needsSSL && sslCheckpoint == nil {
-                    let c = try Resolver.sslConfig(tree, seed: seed)
-                    try add(c, dependsOn: nil, label: RunLabel(mode: "ssl", fold: nil, zoom: nil, labelFraction: 1, seed: seed, sweep: sweepLabel))
-                    var identity = c
-                    identity.threads = nil
-                    sslID = runs.last { $0.config == c }?.id ?? runs.first { $0.config.mode == .ssl && $0.config.seed == seed }?.id
+                    sslID = try add(try Resolver.sslSettings(tree, seed: seed), dependsOn: nil,
+                                    label: RunLabel(mode: "ssl", fold: nil, zoom: nil, labelFraction: 1, seed: seed, sweep: sweepLabel))
                 }
                 for mode in modes { for fold in foldList { for zoom in zooms { for fraction in fractions {
-                    var c = try Resolver.downstreamConfig(tree, mode: mode, seed: seed, fold: fold, zoom: zoom, labelFraction: fraction)
+                    var s = try Resolver.downstreamSettings(tree, mode: mode, seed: seed, fold: fold, zoom: zoom, labelFraction: fraction)
                     var dep: String?
-                    if [.le, .mlp, .sslft].contains(mode) {
-                        if let ck = sslCheckpoint { c.initCheckpoint = ck } else { dep = sslID }
+                    if mode.needsSSLCheckpoint {
+                        if let ck = sslCheckpoint { s.config.initCheckpoint = ck } else { dep = sslID }
                     }
-                    try add(c, dependsOn: dep, label: RunLabel(mode: mode.rawValue, fold: fold, zoom: zoom, labelFraction: fraction,
-                                                                seed: seed, sweep: sweepLabel))
+                    _ = try add(s, dependsOn: dep, label: RunLabel(mode: mode.rawValue, fold: fold, zoom: zoom, labelFraction: fraction,
+                                                                   seed: seed, sweep: sweepLabel))
                 } } } }
             }
         }
         return Plan(spec: spec, runs: runs)
     }
+}
 
-    /// SHA-256 of the split manifest the run will use (the dataset listing for SSL), and the
-    /// image count. Reads the dataset folder; a missing one hashes its path only.
-    static func manifestHash(_ c: RunConfig) throws -> (String, Int) {
-        let root = URL(fileURLWithPath: c.root)
-        guard FileManager.default.fileExists(atPath: root.path) else { return (SHA256.hex("missing:" + c.root), 0) }
-        let dataset = try Dataset.load(c.dataset, root: root, task: c.task)
-        if c.mode == .ssl {
-            return (SHA256.hex(dataset.samples.map(\.path).joined(separator: "\n")), dataset.samples.count)
-        }
-        let m = try Manifest.make(dataset, folds: c.folds, groupByPatient: c.groupByPatient, zoom: c.zoom,
-                                  testFraction: c.testRoot == nil && c.folds == nil ? (c.testFraction ?? 0.2) : c.testFraction,
-                                  seed: c.splitSeed)
-        return (m.contentHash, m.rows.count)
+/// The data hashes of a plan's runs, each dataset listed once and each split made once.
+struct DataHashes {
+    private var datasets: [String: Dataset] = [:]
+    private var splits: [String: (String, Int)] = [:]
+
+    /// `RunData.contentHash` of the run's data; a missing dataset folder hashes its path
+    /// only, so a spec can be planned before its data is in place.
+    mutating func hash(_ c: RunConfig) throws -> (String, Int) {
+        let splitKey = [c.root, c.dataset.rawValue, c.task.rawValue, c.mode == .ssl ? "ssl" : "labeled", c.zoom ?? "",
+                        c.folds.map(String.init) ?? "", String(c.groupByPatient), c.testFraction.map { "\($0)" } ?? "",
+                        String(c.testRoot == nil), String(c.splitSeed)].joined(separator: "|")
+        if let h = splits[splitKey] { return h }
+        guard FileManager.default.fileExists(atPath: c.root) else { return (SHA256.hex("missing:" + c.root), 0) }
+        let datasetKey = "\(c.root)|\(c.dataset.rawValue)|\(c.task.rawValue)"
+        if datasets[datasetKey] == nil { datasets[datasetKey] = try Dataset.load(c.dataset, root: URL(fileURLWithPath: c.root), task: c.task) }
+        let h = try RunData.contentHash(c, dataset: datasets[datasetKey]!)
+        splits[splitKey] = h
+        return h
     }
 }

@@ -13,12 +13,14 @@ public struct Provenance: Codable, Sendable {
     public var cores: Int
     public var memoryBytes: UInt64
     public var threads: Int
+    /// How the run executed (threads, loaders, cache): never part of its id.
+    public var execution: ExecutionConfig
     public var seed: UInt64
     public var splitSeed: UInt64
     public var manifestSHA256: String?
     public var started: String
 
-    public static func collect(config: RunConfig, runDir: URL) -> Provenance {
+    public static func collect(config: RunConfig, execution: ExecutionConfig, runDir: URL) -> Provenance {
         func shell(_ args: [String]) -> String? {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -38,7 +40,7 @@ public struct Provenance: Codable, Sendable {
                           swiftVersion: shell(["swift", "--version"])?.split(separator: "\n").first.map(String.init),
                           blas: BLAS.configuration, host: ProcessInfo.processInfo.hostName,
                           cores: ProcessInfo.processInfo.activeProcessorCount, memoryBytes: ProcessInfo.processInfo.physicalMemory,
-                          threads: Parallel.threadCount, seed: config.seed, splitSeed: config.splitSeed,
+                          threads: Parallel.threadCount, execution: execution, seed: config.seed, splitSeed: config.splitSeed,
                           manifestSHA256: manifest?.trimmingCharacters(in: .whitespacesAndNewlines),
                           started: ISO8601DateFormatter().string(from: Date()))
     }

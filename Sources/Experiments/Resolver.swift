@@ -2,86 +2,69 @@ import Foundation
 import HistoData
 import Training
 
-/// Turns a validated spec tree into run configurations: paper defaults for the mode, then
-/// model, dataset and protocol, then `train` (common), then `train.<mode>`.
+/// Turns a validated spec tree into run settings through the settings table: paper defaults
+/// for the mode, then `model`, then dataset and protocol, then `train` (common), then
+/// `train.<mode>` (or the `ssl` block for pretraining), then the planner's coordinates.
 enum Resolver {
-    static func apply(_ settings: SpecValue?, to c: inout RunConfig) {
-        for (k, v) in settings?.pairs ?? [] {
-            guard let s = v.scalarString else { continue }
-            switch k {
-            case "epochs": c.epochs = Int(s)!
-            case "batch_size": c.batchSize = Int(s)!
-            case "lr": c.lr = Double(s)!
-            case "min_lr": c.minLR = Double(s)!
-            case "warmup_epochs": c.warmupEpochs = Int(s)!
-            case "warmup_lr": c.warmupLR = Double(s)!
-            case "weight_decay": c.weightDecay = Float(s)!
-            case "label_smoothing": c.labelSmoothing = Float(s)!
-            case "mixup": c.mixup = Double(s)!
-            case "cutmix": c.cutmix = Double(s)!
-            case "mixup_prob": c.mixupProbability = Double(s)!
-            case "random_erasing": c.randomErasing = Float(s)!
-            case "clip_grad": c.clipGradNorm = Float(s)!
-            case "eval_every": c.evalEvery = Int(s)!
-            case "best_metric": c.bestMetric = s
-            case "representation_size": c.representationSize = Int(s)!
-            case "linear_eval_train_mode": c.linearEvalTrainMode = s == "true"
-            case "workers": c.workers = Int(s)!
-            case "cache_images": c.cacheImages = s == "true"
-            case "drop_path_rate": c.dropPathRate = Float(s)!
-            case "threads": c.threads = Int(s)!
-            default: break
+    /// One spec value as a patch entry, sourced at its line and key path.
+    static func entry(_ key: String, _ value: SpecValue, path: String) throws -> SettingsPatch.Entry {
+        guard let text = value.scalarString else {
+            throw SpecError.type(value.location, path: path, expected: "a single value")
+        }
+        return SettingsPatch.Entry(key: key, value: text, source: "\(value.location) \(path)")
+    }
+
+    /// The entries of a block of settings (`train`, `train.ft`, `ssl`: settings placed in
+    /// `.train`; `model`: those placed in `.model`); nested blocks and other keys
+    /// (`ssl.dataset`, `ssl.checkpoint`) are not settings.
+    static func block(_ tree: SpecValue, _ path: [String], placed placement: RunSetting.Placement = .train) throws -> [SettingsPatch.Entry] {
+        guard let b = tree.value(at: path) else { return [] }
+        return try b.pairs.filter { RunSetting.named($0.key)?.placement == placement }
+            .map { try entry($0.key, $0.value, path: (path + [$0.key]).joined(separator: ".")) }
+    }
+
+    /// Applies a patch, turning a setting that does not fit into a located spec error.
+    static func resolve(_ patch: SettingsPatch, mode: RunConfig.Mode) throws -> RunSettings {
+        var s = RunSettings.paper(mode)
+        for e in patch.entries {
+            do { try s.set(e.key, e.value) } catch let err as SettingError {
+                throw SpecError.setting(e.source, err.description)
             }
         }
+        return s
     }
 
-    static func applyModel(_ tree: SpecValue, to c: inout RunConfig) {
-        guard let m = tree["model"] else { return }
-        if let s = m["preset"]?.scalarString { c.preset = s }
-        if let s = m["image_size"]?.scalarString { c.imageSize = Int(s)! }
-        if let s = m["token_stride"]?.scalarString { c.tokenStride = Int(s)! }
-    }
-
-    /// Paths stay as written (relative ones resolve against the working directory when a
-    /// run opens them), so a run's identity does not depend on where the checkout lives.
-    static func path(_ s: String) -> String { s }
-
-    static func sslConfig(_ tree: SpecValue, seed: UInt64) throws -> RunConfig {
-        var c = RunConfig.paper(.ssl)
-        applyModel(tree, to: &c)
+    static func sslSettings(_ tree: SpecValue, seed: UInt64) throws -> RunSettings {
+        var p = SettingsPatch(try block(tree, ["model"], placed: .model))
         if let d = tree.value(at: ["ssl", "dataset"]) {
-            c.dataset = d["kind"]?.scalarString.flatMap(DatasetKind.init(rawValue:)) ?? .unlabeled
-            c.root = path(d["root"]!.scalarString!)
-        } else {
-            c.dataset = .unlabeled
-            c.root = path(tree.value(at: ["dataset", "root"])!.scalarString!)
+            if let k = d["kind"] { p.entries.append(try entry("dataset", k, path: "ssl.dataset.kind")) }
+            if let r = d["root"] { p.entries.append(try entry("root", r, path: "ssl.dataset.root")) }
+        } else if let r = tree.value(at: ["dataset", "root"]) {
+            p.entries.append(try entry("root", r, path: "dataset.root"))
         }
-        apply(tree["ssl"], to: &c)
-        c.seed = seed
-        return c
+        p.entries += try block(tree, ["ssl"])
+        p.append("seed", String(seed), source: "protocol.seeds")
+        return try resolve(p, mode: .ssl)
     }
 
-    static func downstreamConfig(_ tree: SpecValue, mode: RunConfig.Mode, seed: UInt64, fold: Int?, zoom: String?,
-                                 labelFraction: Double) throws -> RunConfig {
-        var c = RunConfig.paper(mode)
-        applyModel(tree, to: &c)
-        let d = tree["dataset"]!
-        c.dataset = DatasetKind(rawValue: d["kind"]!.scalarString!)!
-        c.root = path(d["root"]!.scalarString!)
-        if let t = d["task"]?.scalarString { c.task = BreakHisTask(rawValue: t)! }
-        if let t = d["test_root"]?.scalarString { c.testRoot = path(t) }
-        let p = tree["protocol"]
-        c.folds = p?["folds"]?.scalarString.flatMap(Int.init)
-        c.fold = fold
-        c.groupByPatient = p?["group_by"]?.scalarString == "patient"
-        c.zoom = zoom
-        c.testFraction = p?["test_fraction"]?.scalarString.flatMap(Double.init)
-        c.splitSeed = p?["split_seed"]?.scalarString.flatMap(UInt64.init) ?? 0
-        c.labelFraction = labelFraction
-        apply(tree["train"], to: &c)
-        apply(tree.value(at: ["train", mode.rawValue]), to: &c)
-        if mode == .mlp && c.representationSize == nil { c.representationSize = 1024 }
-        c.seed = seed
-        return c
+    static func downstreamSettings(_ tree: SpecValue, mode: RunConfig.Mode, seed: UInt64, fold: Int?, zoom: String?,
+                                   labelFraction: Double) throws -> RunSettings {
+        var p = SettingsPatch(try block(tree, ["model"], placed: .model))
+        for (specKey, key) in [("kind", "dataset"), ("root", "root"), ("task", "task"), ("test_root", "test_root")] {
+            if let v = tree.value(at: ["dataset", specKey]) { p.entries.append(try entry(key, v, path: "dataset.\(specKey)")) }
+        }
+        for (specKey, key) in [("folds", "folds"), ("test_fraction", "test_fraction"), ("split_seed", "split_seed")] {
+            if let v = tree.value(at: ["protocol", specKey]) { p.entries.append(try entry(key, v, path: "protocol.\(specKey)")) }
+        }
+        if let g = tree.value(at: ["protocol", "group_by"]) {
+            p.append("group_by_patient", g.scalarString == "patient" ? "true" : "false", source: "\(g.location) protocol.group_by")
+        }
+        p.entries += try block(tree, ["train"])
+        p.entries += try block(tree, ["train", mode.rawValue])
+        if let fold { p.append("fold", String(fold), source: "protocol.run_folds") }
+        if let zoom { p.append("zoom", zoom, source: "protocol.zooms") }
+        p.append("label_fraction", labelFraction.settingText, source: "protocol.label_fractions")
+        p.append("seed", String(seed), source: "protocol.seeds")
+        return try resolve(p, mode: mode)
     }
 }

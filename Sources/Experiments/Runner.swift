@@ -31,14 +31,19 @@ public final class LocalExecutor: Executor {
     public let command: RunCommand
     public var onUpdate: ((String) -> Void)?
 
-    public init(jobs: Int, command: RunCommand) {
+    /// Threads each child runs with.
+    public let threadsPerJob: Int
+
+    /// - Parameters:
+    ///   - threadsPerJob: threads per child (nil: `CSIT_THREADS`, else the cores divided by `jobs`).
+    public init(jobs: Int, threadsPerJob: Int? = nil, command: RunCommand) {
         self.jobs = Swift.max(1, jobs)
+        let env = ProcessInfo.processInfo.environment["CSIT_THREADS"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
+        self.threadsPerJob = threadsPerJob ?? env ?? Swift.max(1, ProcessInfo.processInfo.activeProcessorCount / Swift.max(1, jobs))
         self.command = command
     }
 
     public func execute(_ runs: [PlannedRun], plan: Plan, store: RunStore) throws -> [String: String] {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let threadsPerJob = Swift.max(1, cores / jobs)
         var failed: [String: String] = [:]
         var pending = runs
         var running: [String: Process] = [:]
@@ -118,23 +123,26 @@ public final class LocalExecutor: Executor {
 public enum SingleRun {
     /// Locks the run, trains it in its folder, records provenance and the final state.
     ///
+    /// - Parameters:
+    ///   - threads: the thread count the command line resolved (recorded in provenance).
     /// - Throws: when the run is locked by another live process or training fails.
-    public static func execute(_ run: PlannedRun, store: RunStore, reporter: ProgressReporter?) throws {
+    public static func execute(_ run: PlannedRun, store: RunStore, threads: Int?, reporter: ProgressReporter?) throws {
         guard try store.lock(run.id) else { throw RunnerError.locked(run.id, store.dir(run.id).appendingPathComponent("lock").path) }
         defer { store.unlock(run.id) }
         if store.isDone(run.id) { return }
-        var config = run.config
+        var execution = run.execution
+        execution.threads = threads
         if let dep = run.dependsOn {
             guard store.isDone(dep) else { throw RunnerError.dependency(run.id, dep) }
-            config.initCheckpoint = store.dir(dep).appendingPathComponent("model.safetensors").path
+            execution.initCheckpointPath = store.dir(dep).appendingPathComponent("model.safetensors").path
         }
         try store.setStatus(run.id, .running)
         do {
-            let trainer = Trainer(config: config, runDir: store.dir(run.id), reporter: reporter)
+            let trainer = Trainer(config: run.config, execution: execution, runDir: store.dir(run.id), reporter: reporter)
             _ = try trainer.run()
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(try e.encode(Provenance.collect(config: config, runDir: store.dir(run.id))),
+            try AtomicFile.write(try e.encode(Provenance.collect(config: run.config, execution: execution, runDir: store.dir(run.id))),
                                  to: store.dir(run.id).appendingPathComponent("provenance.json"))
             try AtomicFile.write(try e.encode(run.labels), to: store.dir(run.id).appendingPathComponent("labels.json"))
             try store.setStatus(run.id, .done)

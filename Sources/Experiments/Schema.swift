@@ -1,4 +1,5 @@
 import CSiTKit
+import Evaluation
 import Foundation
 import HistoData
 import Training
@@ -34,20 +35,28 @@ indirect enum Shape {
 
 /// The spec schema.
 enum SpecSchema {
+    /// The shape of a setting's values, from its domain in the settings table.
+    static func shape(_ setting: RunSetting) -> Shape {
+        switch setting.domain {
+        case .integer(let r): return .int(r)
+        case .number(let r): return .double(r)
+        case .flag: return .bool
+        case .text: return .string
+        case .path: return .path
+        case .choice(let v): return .oneOf(v)
+        }
+    }
+
+    /// The settings a spec places in `where` (`train` blocks or `model`), keyed by setting key.
+    static func settings(placed placement: RunSetting.Placement) -> [String: Shape] {
+        Dictionary(uniqueKeysWithValues: RunSetting.all.filter { $0.placement == placement }.map { ($0.key, shape($0)) })
+    }
+
     /// Training settings that a spec may set for SSL and for each downstream mode.
-    static let settings: [String: Shape] = [
-        "epochs": .int(1...100_000), "batch_size": .int(1...100_000), "lr": .double(1e-12...10), "min_lr": .double(0...10),
-        "warmup_epochs": .int(0...10_000), "warmup_lr": .double(0...10), "weight_decay": .double(0...10),
-        "label_smoothing": .double(0...1), "mixup": .double(0...100), "cutmix": .double(0...100), "mixup_prob": .double(0...1),
-        "random_erasing": .double(0...1), "clip_grad": .double(0...1e9), "eval_every": .int(1...100_000),
-        "best_metric": .oneOf(["accuracy", "macro_f1", "macro_recall", "macro_precision", "weighted_f1", "kappa", "macro_auc"]),
-        "representation_size": .int(1...1_000_000), "linear_eval_train_mode": .bool, "workers": .int(1...256),
-        "cache_images": .bool, "drop_path_rate": .double(0...1), "threads": .int(1...4096),
-    ]
+    static let settings = settings(placed: .train)
 
     static let modes = RunConfig.Mode.allCases.filter { $0 != .ssl }.map(\.rawValue)
-    static let metrics = ["accuracy", "macro_recall", "macro_precision", "macro_f1", "weighted_f1", "kappa", "macro_auc",
-                          "positive_precision", "positive_recall", "positive_f1", "positive_auc"]
+    static let metrics = Metric.allCases.map(\.rawValue)
 
     static let root: Shape = .map([
         "name": .string,
@@ -61,9 +70,7 @@ enum SpecSchema {
             "label_fractions": .list(.double(1e-6...1), nonEmpty: true), "seeds": .list(.int(0...Int(Int32.max)), nonEmpty: true),
             "test_fraction": .double(1e-6...0.999999), "split_seed": .int(0...Int(Int32.max)),
         ], required: []),
-        "model": .map(["preset": .oneOf(["csit-compact", "csit-small", "csit-tiny", "cct-14-7x2"]), "image_size": .int(8...4096),
-                       "token_stride": .oneOf(["8", "16"]), "dim": .int(1...8192), "depth": .int(1...256), "heads": .int(1...256),
-                       "mlp_ratio": .int(1...16)], required: []),
+        "model": .map(settings(placed: .model), required: []),
         "ssl": .map(settings.merging(["checkpoint": .path,
                                       "dataset": .map(["kind": .oneOf(DatasetKind.allCases.map(\.rawValue)), "root": .path],
                                                       required: ["root"])]) { a, _ in a }, required: []),
@@ -133,6 +140,9 @@ enum SpecSchema {
             guard case .mapping(let pairs, _) = value else { throw SpecError.type(loc, path: path, expected: "a mapping") }
             for (k, v) in pairs {
                 let full = path.isEmpty ? k : "\(path).\(k)"
+                if fields[k] == nil, let setting = RunSetting.named(k), setting.placement == .commandLine {
+                    throw SpecError.notInSpec(v.location, path: full, instead: "it is set per machine with --\(k) or CSIT_\(k.uppercased())")
+                }
                 guard let s = fields[k] else {
                     throw SpecError.unknownKey(v.location, path: full, suggestion: Array(fields.keys).closest(to: k).map { path.isEmpty ? $0 : "\(path).\($0)" })
                 }

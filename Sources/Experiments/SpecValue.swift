@@ -132,6 +132,10 @@ public enum SpecError: Error, CustomStringConvertible, Equatable {
     case missingEnvironment(SpecLocation, String)
     case badOverride(String, reason: String)
     case sweepKey(SpecLocation, path: String, suggestion: String?)
+    /// A setting that does not fit, with its source (`file:line:column key.path`).
+    case setting(String, String)
+    /// A key a spec may not set, and where it is set instead.
+    case notInSpec(SpecLocation, path: String, instead: String)
 
     public var description: String {
         switch self {
@@ -145,6 +149,8 @@ public enum SpecError: Error, CustomStringConvertible, Equatable {
         case let .missingEnvironment(l, n): return "\(l): environment variable '\(n)' is not set (write ${\(n):-default} for a default)"
         case let .badOverride(o, r): return "--set \(o): \(r)"
         case let .sweepKey(l, p, s): return "\(l): sweep over '\(p)', which is not a spec key" + (s.map { " (did you mean '\($0)'?)" } ?? "")
+        case let .setting(source, m): return "\(source): \(m)"
+        case let .notInSpec(l, p, i): return "\(l): \(p) is not a spec key: \(i)"
         }
     }
 }

@@ -25,15 +25,12 @@ public struct ResultTable {
     public var percent: Bool
 
     static let modeNames = ["ft": "FT", "le": "SSL+LE", "mlp": "SSL+MLP", "ssl-ft": "SSL+FT"]
-    static let metricNames = ["accuracy": "Acc", "macro_recall": "Macro-R", "macro_precision": "Macro-P", "macro_f1": "Macro-F1",
-                              "weighted_f1": "Weighted-F1", "kappa": "κ", "macro_auc": "Macro-AUC", "positive_precision": "Precision",
-                              "positive_recall": "Recall", "positive_f1": "F1", "positive_auc": "AUC"]
+    static func header(_ column: String) -> String { Metric(rawValue: column)?.tableHeader ?? column }
 
     /// The spec's tables (or one default table by mode) from the finished runs in `store`.
     public static func make(_ plan: Plan, store: RunStore) -> [ResultTable] {
         let specs = plan.spec.tree["tables"].map { t -> [SpecValue] in if case .sequence(let s, _) = t { return s }; return [] } ?? []
-        let defaults: [SpecValue] = [.mapping([(key: "columns", value: .sequence(["accuracy", "macro_recall", "macro_precision", "macro_f1",
-                                                                                     "weighted_f1", "kappa", "macro_auc"].map { .scalar($0, plan.spec.tree.location) },
+        let defaults: [SpecValue] = [.mapping([(key: "columns", value: .sequence(Metric.general.map(\.rawValue).map { .scalar($0, plan.spec.tree.location) },
                                                                                     plan.spec.tree.location))], plan.spec.tree.location)]
         return (specs.isEmpty ? defaults : specs).enumerated().map { i, t in table(t, index: i, plan: plan, store: store) }
     }
@@ -105,7 +102,7 @@ public struct ResultTable {
     public var markdown: String {
         let hasRef = cells.contains { $0.contains { $0?.reference != nil } }
         var header = [rowKind == "mode" ? "Mode" : rowKind]
-        for c in columns { header.append(Self.metricNames[c] ?? c); if hasRef { header.append("Δ ref") } }
+        for c in columns { header.append(Self.header(c)); if hasRef { header.append("Δ ref") } }
         var s = "### \(title)\n\n| " + header.joined(separator: " | ") + " |\n|" + String(repeating: "---|", count: header.count) + "\n"
         for (r, row) in rows.enumerated() {
             var line = [row]
@@ -129,7 +126,7 @@ public struct ResultTable {
 
     public var latex: String {
         var s = "\\begin{tabular}{l" + String(repeating: "c", count: columns.count) + "}\n\\hline\n"
-        s += ([rowKind == "mode" ? "Mode" : rowKind] + columns.map { (Self.metricNames[$0] ?? $0).replacingOccurrences(of: "κ", with: "$\\kappa$") })
+        s += ([rowKind == "mode" ? "Mode" : rowKind] + columns.map { Self.header($0).replacingOccurrences(of: "κ", with: "$\\kappa$") })
             .joined(separator: " & ") + " \\\\\n\\hline\n"
         for (r, row) in rows.enumerated() {
             s += ([row] + cells[r].map { c in c.map { $0.n > 1 ? "\(value($0.mean)) $\\pm$ \(value($0.std))" : value($0.mean) } ?? "--" })

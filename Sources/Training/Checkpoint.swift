@@ -9,16 +9,17 @@ import TensorKit
 public struct Checkpoint {
     public var epoch: Int
     public var best: Double?
-    public var configHash: String
+    /// The `RunIdentity` id of the run that wrote it.
+    public var runID: String
 
-    public static let format = "csit-checkpoint-1"
+    public static let format = "csit-checkpoint-2"
 
     /// Writes the state after `epoch`.
-    public static func save(model: Module, optimizer: AdamW, epoch: Int, best: Double?, configHash: String, to url: URL) throws {
+    public static func save(model: Module, optimizer: AdamW, epoch: Int, best: Double?, runID: String, to url: URL) throws {
         var tensors: [String: Tensor] = [:]
         for (k, t) in model.namedParameters() { tensors["model.\(k)"] = t }
         for (k, t) in optimizer.stateDict() { tensors["optimizer.\(k)"] = t }
-        var meta = ["format": format, "epoch": String(epoch), "config_sha256": configHash]
+        var meta = ["format": format, "epoch": String(epoch), "run_id": runID]
         if let best { meta["best"] = String(best) }
         try SafeTensors.write(tensors, metadata: meta, to: url)
     }
@@ -27,14 +28,14 @@ public struct Checkpoint {
     ///
     /// - Returns: the saved epoch and best metric, or nil when there is no checkpoint.
     /// - Throws: `TrainingError.incompatibleCheckpoint` if it belongs to another configuration.
-    public static func restore(model: Module, optimizer: AdamW, from url: URL, configHash: String) throws -> Checkpoint? {
+    public static func restore(model: Module, optimizer: AdamW, from url: URL, runID: String) throws -> Checkpoint? {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let (tensors, meta) = try SafeTensors.read(url)
         guard meta["format"] == format, let epoch = meta["epoch"].flatMap(Int.init) else {
             throw TrainingError.incompatibleCheckpoint(url.path, reason: "not a csit training checkpoint")
         }
-        guard meta["config_sha256"] == configHash else {
-            throw TrainingError.incompatibleCheckpoint(url.path, reason: "written by a run with another configuration")
+        guard meta["run_id"] == runID else {
+            throw TrainingError.incompatibleCheckpoint(url.path, reason: "written by run \(meta["run_id"] ?? "?"), not \(runID) (another configuration or data)")
         }
         var modelState: [String: Tensor] = [:], optState: [String: Tensor] = [:]
         for (k, t) in tensors {
@@ -43,7 +44,7 @@ public struct Checkpoint {
         }
         try model.load(modelState)
         optimizer.load(optState)
-        return Checkpoint(epoch: epoch, best: meta["best"].flatMap(Double.init), configHash: configHash)
+        return Checkpoint(epoch: epoch, best: meta["best"].flatMap(Double.init), runID: runID)
     }
 }
 

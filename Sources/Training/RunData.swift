@@ -9,22 +9,20 @@ public struct RunData: Sendable {
     public var testIndices: [Int]
     /// The split written down (nil for SSL on all images).
     public var manifest: Manifest?
+    /// The content hash of the data the run sees, for `RunIdentity`.
+    public var contentHash: String
 
     /// Loads the dataset(s) and applies folds, zoom, hold-out and label fraction.
     ///
     /// - Throws: dataset and split errors naming the folder.
     public static func resolve(_ c: RunConfig) throws -> RunData {
-        let root = URL(fileURLWithPath: c.root)
-        let kind = c.mode == .ssl && c.dataset != .unlabeled ? c.dataset : c.dataset
-        var dataset = try Dataset.load(kind, root: root, task: c.task)
+        var dataset = try Dataset.load(c.dataset, root: URL(fileURLWithPath: c.root), task: c.task)
         if c.mode == .ssl {
             if let z = c.zoom { dataset = dataset.filter { $0.zoom == z } }
-            return RunData(train: dataset, trainIndices: Array(dataset.samples.indices), test: nil, testIndices: [], manifest: nil)
+            return RunData(train: dataset, trainIndices: Array(dataset.samples.indices), test: nil, testIndices: [], manifest: nil,
+                           contentHash: sslListingHash(dataset))
         }
-        guard !dataset.classes.isEmpty else { throw RunConfigError.invalid(key: "dataset", value: kind.rawValue, expected: "a labeled layout for mode \(c.mode.rawValue)") }
-        let manifest = try Manifest.make(dataset, folds: c.folds, groupByPatient: c.groupByPatient, zoom: c.zoom,
-                                         testFraction: c.testRoot == nil && c.folds == nil ? (c.testFraction ?? 0.2) : c.testFraction,
-                                         seed: c.splitSeed)
+        let manifest = try splitManifest(c, dataset: dataset)
         let indexOf = Dictionary(uniqueKeysWithValues: dataset.samples.enumerated().map { ($1.path, $0) })
         var train: [Int] = [], test: [Int] = []
         for row in manifest.rows {
@@ -50,8 +48,35 @@ public struct RunData: Sendable {
                 throw RunConfigError.invalid(key: "test_root", value: testRoot, expected: "the classes \(dataset.classes.joined(separator: ", "))")
             }
             let filtered = c.zoom.map { z in t.filter { $0.zoom == z } } ?? t
-            return RunData(train: dataset, trainIndices: train, test: filtered, testIndices: Array(filtered.samples.indices), manifest: manifestOut)
+            return RunData(train: dataset, trainIndices: train, test: filtered, testIndices: Array(filtered.samples.indices),
+                           manifest: manifestOut, contentHash: manifest.contentHash)
         }
-        return RunData(train: dataset, trainIndices: train, test: dataset, testIndices: test, manifest: manifestOut)
+        return RunData(train: dataset, trainIndices: train, test: dataset, testIndices: test, manifest: manifestOut,
+                       contentHash: manifest.contentHash)
     }
+
+    /// The data hash `RunIdentity` uses, computed from a loaded dataset without building the
+    /// run's batches (the planner's way), equal to `resolve(c).contentHash`.
+    ///
+    /// - Returns: the hash and the number of images the run trains and tests on.
+    public static func contentHash(_ c: RunConfig, dataset: Dataset) throws -> (hash: String, images: Int) {
+        if c.mode == .ssl {
+            let d = c.zoom.map { z in dataset.filter { $0.zoom == z } } ?? dataset
+            return (sslListingHash(d), d.samples.count)
+        }
+        let m = try splitManifest(c, dataset: dataset)
+        return (m.contentHash, m.rows.count)
+    }
+
+    /// The folds or hold-out before the run's fold and label fraction are applied.
+    static func splitManifest(_ c: RunConfig, dataset: Dataset) throws -> Manifest {
+        guard !dataset.classes.isEmpty else {
+            throw RunConfigError.invalid(key: "dataset", value: c.dataset.rawValue, expected: "a labeled layout for mode \(c.mode.rawValue)")
+        }
+        return try Manifest.make(dataset, folds: c.folds, groupByPatient: c.groupByPatient, zoom: c.zoom,
+                                 testFraction: c.testRoot == nil && c.folds == nil ? (c.testFraction ?? 0.2) : c.testFraction,
+                                 seed: c.splitSeed)
+    }
+
+    static func sslListingHash(_ d: Dataset) -> String { SHA256.hex(d.samples.map(\.path).joined(separator: "\n")) }
 }

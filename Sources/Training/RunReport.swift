@@ -35,7 +35,7 @@ public enum RunReport {
             md += "## Training\n\n![loss](curves_loss.png)\n\n![learning rate](curves_lr.png)\n\n"
             let validated = records.filter { $0.validation != nil }
             if !validated.isEmpty {
-                let keys = ["accuracy", "macro_f1", "kappa"]
+                let keys = [Metric.accuracy, .macroF1, .kappa].map(\.rawValue)
                 try Plots.lineChart(keys.map { k in (k, records.map { $0.validation?[k] ?? .nan }) },
                                     title: "Validation", yLabel: "metric").writePNG(to: runDir.appendingPathComponent("curves_validation.png"))
                 md += "![validation](curves_validation.png)\n\n"
@@ -43,7 +43,7 @@ public enum RunReport {
             md += "| epoch | loss | lr | img/s | accuracy |\n|---|---|---|---|---|\n"
             for r in records {
                 md += String(format: "| %d | %.4f | %.2e | %.1f | %@ |\n", r.epoch + 1, r.loss, r.lr, r.imagesPerSecond,
-                             r.validation?["accuracy"].map { String(format: "%.4f", $0) } ?? "")
+                             r.validation?[Metric.accuracy.rawValue].map { String(format: "%.4f", $0) } ?? "")
             }
         }
         if c.mode == .ssl { md += "\n![reconstructions](reconstruction.png)\n" }

@@ -21,6 +21,7 @@ public struct RunResult {
 /// a checkpoint in its folder continues after its epoch and ends as if never interrupted.
 public final class Trainer {
     public let config: RunConfig
+    public let execution: ExecutionConfig
     public let runDir: URL
     public var reporter: ProgressReporter?
     /// Stop (as if killed) after this epoch has been checkpointed: for resume tests.
@@ -28,19 +29,27 @@ public final class Trainer {
     /// Test seam: when it returns true for (epoch, step) the loss is replaced by NaN.
     public var faultInjection: ((Int, Int) -> Bool)?
 
-    public init(config: RunConfig, runDir: URL, reporter: ProgressReporter? = nil) {
+    /// - Parameters:
+    ///   - config: what the run computes (its identity).
+    ///   - execution: how it runs (threads, loaders, cache, where a planned SSL checkpoint lives).
+    public init(config: RunConfig, execution: ExecutionConfig = ExecutionConfig(), runDir: URL, reporter: ProgressReporter? = nil) {
         self.config = config
+        self.execution = execution
         self.runDir = runDir
         self.reporter = reporter
     }
 
     var checkpointURL: URL { runDir.appendingPathComponent("checkpoint.safetensors") }
 
-    /// SHA-256 of the canonical JSON of the configuration (keys sorted).
-    public static func configHash(_ c: RunConfig) throws -> String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return SHA256.hex(String(decoding: try e.encode(c), as: UTF8.self))
+    /// The file the init checkpoint is read from: the runner's location of a planned SSL
+    /// run's model, else the configured path.
+    func initCheckpointPath() throws -> String? {
+        guard let ck = config.initCheckpoint else { return nil }
+        if let p = execution.initCheckpointPath { return p }
+        guard !ck.hasPrefix(RunIdentity.plannedPrefix) else {
+            throw RunConfigError.invalid(key: "init_checkpoint", value: ck, expected: "a checkpoint file (planned SSL runs are located by csit run)")
+        }
+        return ck
     }
 
     /// Runs (or resumes) the training.
@@ -49,27 +58,25 @@ public final class Trainer {
     public func run() throws -> RunResult {
         let c = config
         try c.validate()
-        Parallel.configure(threads: c.threads)
+        if let t = execution.threads { Parallel.configure(threads: t) }
         try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try enc.encode(c), to: runDir.appendingPathComponent("config.json"))
-        let hash = try Self.configHash(c)
 
         let data = try RunData.resolve(c)
+        let runID = try RunIdentity.id(c, dataSHA256: data.contentHash)
         try data.manifest?.write(to: runDir.appendingPathComponent("manifest.csv"))
         let classes = data.train.classes
-        var mc = try CSiTConfig.preset(c.preset, imageSize: c.imageSize, tokenStride: c.tokenStride,
-                                       representationSize: c.representationSize)
-        mc.dropPathRate = c.dropPathRate
+        let mc = try c.modelConfig()
         var initRNG = RNG(seed: c.seed, stream: "init")
         let model = CSiTModel(config: mc, mode: c.mode == .ssl ? .ssl : .finetune(classes: classes.count), rng: &initRNG)
-        if let ckpt = c.initCheckpoint {
+        if let ckpt = try initCheckpointPath() {
             let report = try model.loadPretrained(contentsOf: URL(fileURLWithPath: ckpt))
             reporter?.note("initialised from \(ckpt): \(report.loaded.count) tensors loaded"
                            + (report.resized.isEmpty ? "" : ", positional embedding resized"))
         }
-        let frozenBackbone = c.mode == .le || c.mode == .mlp
+        let frozenBackbone = c.mode.freezesBackbone
         if frozenBackbone {
             model.freeze()
             for m in [model.rotHead, model.contrastiveHead] as [Module] { m.unfreeze() }
@@ -77,7 +84,7 @@ public final class Trainer {
         }
         let optimizer = AdamW(groups: model.parameterGroups(weightDecay: c.weightDecay))
 
-        let cache = c.cacheImages ? ImageCache(capacityBytes: 2 << 30) : nil
+        let cache = execution.cacheImages ? ImageCache(capacityBytes: execution.cacheMiB << 20) : nil
         let train = TrainingData(dataset: data.train, indices: data.trainIndices, imageSize: c.imageSize, batchSize: c.batchSize,
                                  seed: c.seed, cache: cache)
         let steps = train.stepsPerEpoch
@@ -87,7 +94,7 @@ public final class Trainer {
 
         var start = 0
         var best: Double?
-        if let saved = try Checkpoint.restore(model: model, optimizer: optimizer, from: checkpointURL, configHash: hash) {
+        if let saved = try Checkpoint.restore(model: model, optimizer: optimizer, from: checkpointURL, runID: runID) {
             start = saved.epoch + 1
             best = saved.best
             reporter?.note("resuming after epoch \(saved.epoch + 1) of \(c.epochs)")
@@ -107,9 +114,9 @@ public final class Trainer {
                 record.validation = v
                 reporter?.note(String(format: "epoch %d: loss %.4f, test accuracy %.4f, macro F1 %.4f", epoch + 1, record.loss,
                                       m.accuracy, m.macroF1))
-                if let score = v[c.bestMetric], best == nil || score > best! {
+                if let score = c.bestMetric.value(in: m), best.map({ score > $0 }) ?? true {
                     best = score
-                    try SafeTensors.write(model.stateDict(), metadata: ["epoch": String(epoch), c.bestMetric: String(score)],
+                    try SafeTensors.write(model.stateDict(), metadata: ["epoch": String(epoch), c.bestMetric.rawValue: String(score)],
                                           to: runDir.appendingPathComponent("best.safetensors"))
                 }
             } else {
@@ -124,7 +131,7 @@ public final class Trainer {
                 try grid.writePNG(to: runDir.appendingPathComponent(String(format: "reconstruction_epoch%03d.png", epoch + 1)))
             }
             try log.append(record)
-            try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch, best: best, configHash: hash, to: checkpointURL)
+            try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch, best: best, runID: runID, to: checkpointURL)
             if stopAfterEpoch == epoch && !last {
                 return RunResult(runDir: runDir, records: log.records, metrics: nil, interrupted: true)
             }
@@ -153,7 +160,7 @@ public final class Trainer {
         let ssl = c.mode == .ssl
         if frozenBackbone && !c.linearEvalTrainMode { model.eval() } else { model.train() }
         let seed = c.seed
-        let producer = Prefetcher<StepBatch>(count: steps, workers: c.workers, depth: 2) { step in
+        let producer = Prefetcher<StepBatch>(count: steps, workers: execution.workers, depth: 2) { step in
             if ssl {
                 let (views, _) = try data.sslViews(epoch: epoch, step: step, order: order)
                 var rng = RNG(seed: seed, stream: "corrupt").derived("e\(epoch)", step)
@@ -223,18 +230,4 @@ public final class Trainer {
 enum StepBatch {
     case ssl(SSLBatch)
     case labeled(Tensor, [Int])
-}
-
-extension ClassificationMetrics {
-    /// The headline values keyed for logs and best-checkpoint selection.
-    public var summaryValues: [String: Double] {
-        var v: [String: Double] = ["accuracy": accuracy, "macro_recall": macroRecall, "macro_precision": macroPrecision,
-                                   "macro_f1": macroF1, "weighted_f1": weightedF1, "kappa": kappa]
-        if let a = macroAUC { v["macro_auc"] = a }
-        if let p = positivePrecision { v["positive_precision"] = p }
-        if let r = positiveRecall { v["positive_recall"] = r }
-        if let f = positiveF1 { v["positive_f1"] = f }
-        if let a = positiveAUC { v["positive_auc"] = a }
-        return v
-    }
 }

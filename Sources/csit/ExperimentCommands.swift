@@ -53,6 +53,7 @@ struct RunExperimentCommand: ParsableCommand {
         commandName: "run", abstract: "Run every planned run not yet done, in dependency order; then write the tables.")
     @OptionGroup var options: SpecOptions
     @Option(help: "Runs side by side (cores are split between them).") var jobs = 1
+    @Option(help: "Threads per run (default: CSIT_THREADS, else the cores divided by --jobs).") var threads: Int?
     @Option(help: "Only runs whose labels match key=value (mode, fold, zoom, seed, label_fraction); repeatable.") var only: [String] = []
     @Option(name: .customLong("run"), help: "Execute this one planned run (the entry point executors call).") var runID: String?
     @Flag(help: "Print what would run (for Slurm: the sbatch scripts), run nothing.") var dryRun = false
@@ -69,16 +70,21 @@ struct RunExperimentCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (spec, plan, store) = try options.planned()
+        // One precedence for the thread count: --threads, then CSIT_THREADS (which executors
+        // set for their children), then every core. Never part of a run's identity.
+        Parallel.configure(threads: threads)
         if let runID {
-            // A cluster task runs the frozen plan's configuration when there is one.
-            guard let r = FrozenPlan.read(store)?.planned(runID) ?? plan.run(runID) else {
+            // Executors freeze the plan before starting children, so a child runs exactly what
+            // was planned, even if the spec changed since, without planning again.
+            let spec = try options.load()
+            let store = RunStore(root: spec.resultsDir)
+            guard let r = try FrozenPlan.read(store)?.planned(runID) ?? Plan.make(spec).run(runID) else {
                 throw ValidationError(RunnerError.unknownRun(runID).description)
             }
-            Parallel.configure()
-            try SingleRun.execute(r, store: store, reporter: ProgressReporter(prefix: "[\(r.id.prefix(8))] "))
+            try SingleRun.execute(r, store: store, threads: Parallel.threadCount, reporter: ProgressReporter(prefix: "[\(r.id.prefix(8))] "))
             return
         }
+        let (spec, plan, store) = try options.planned()
         var selected = plan.runs.filter { r in only.allSatisfy { f in r.labels.contains { Self.matches($0, f) } } }
         let deps = Set(selected.compactMap(\.dependsOn))
         selected = plan.runs.filter { r in selected.contains { $0.id == r.id } || deps.contains(r.id) }
@@ -108,7 +114,11 @@ struct RunExperimentCommand: ParsableCommand {
             print("watch with: csit status \(options.spec)")
             return
         }
-        let executor = LocalExecutor(jobs: jobs, command: RunCommand(executable: executable, specPath: options.spec, overrides: options.overrides))
+        var frozen = plan
+        frozen.runs = ordered
+        try FrozenPlan(frozen, specPath: options.spec).write(to: store)
+        let executor = LocalExecutor(jobs: jobs, threadsPerJob: threads,
+                                     command: RunCommand(executable: executable, specPath: options.spec, overrides: options.overrides))
         executor.onUpdate = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         store.event(["event": "run-started", "spec": options.spec, "runs": String(ordered.count)])
         let failed = try executor.execute(ordered, plan: plan, store: store)

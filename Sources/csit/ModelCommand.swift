@@ -96,14 +96,9 @@ struct ModelOptions: ParsableArguments {
 
     func config() throws -> CSiTConfig {
         do {
-            var c = try CSiTConfig.preset(preset, imageSize: imageSize, tokenStride: tokenStride,
-                                          representationSize: representationSize)
-            if let dim { c.dim = dim }
-            if let depth { c.depth = depth }
-            if let heads { c.heads = heads }
-            if let mlpRatio { c.mlpRatio = mlpRatio }
-            try c.validate()
-            return c
+            return try CSiTConfig.preset(preset, imageSize: imageSize, tokenStride: tokenStride,
+                                         representationSize: representationSize)
+                .overriding(dim: dim, depth: depth, heads: heads, mlpRatio: mlpRatio)
         } catch let e as ModelConfigError {
             throw ValidationError(e.description)
         }

@@ -1,6 +1,7 @@
 import XCTest
 import Experiments
 import Training
+import HistoData
 
 final class PlannerTests: XCTestCase {
     func spec(folds: Int?, zooms: [String]?, fractions: [Double], seeds: [Int], modes: [String], grid: [String: [String]],
@@ -22,7 +23,7 @@ final class PlannerTests: XCTestCase {
     /// Counts over many generated specs: downstream runs = points × seeds × modes × folds ×
     /// zooms × fractions, minus duplicates; one SSL run per (SSL-relevant point, seed).
     func testCountsDedupAndSharedPretraining() throws {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix64(seed: 0x5eed)
         let allModes = ["ft", "le", "mlp", "ssl-ft"]
         for _ in 0..<40 {
             let folds = Bool.random(using: &rng) ? Int.random(in: 2...5, using: &rng) : nil
@@ -65,6 +66,84 @@ final class PlannerTests: XCTestCase {
         let e = try Plan.make(try spec(folds: 3, zooms: nil, fractions: [1], seeds: [0], modes: ["le"], grid: [:], sslCheckpoint: true))
         XCTAssertTrue(e.sslRuns.isEmpty)
         XCTAssertTrue(e.runs.allSatisfy { $0.config.initCheckpoint == "/ckpt.safetensors" && $0.dependsOn == nil })
+    }
+}
+
+/// A seeded generator, so a failing generated case reproduces.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Every setting a spec may place reaches the planned configuration (generated from the
+/// settings table), and only identity settings name runs.
+final class SpecSettingsTests: XCTestCase {
+    let base = "name: s\ndataset:\n  kind: nct\n  root: /nowhere\nprotocol:\n  folds: 3\nmodes: [ft]\n"
+
+    func plan(_ yaml: String) throws -> Plan { try Plan.make(try ExperimentSpec.parse(base + yaml, file: "s.yaml", checkPaths: false)) }
+
+    /// A value other than the ft paper default that fits the setting's domain.
+    func other(_ setting: RunSetting) -> String {
+        // Architecture values that build with csit-compact (width 192, 6 heads, stride 16).
+        if let v = ["dim": "96", "heads": "3", "image_size": "112"][setting.key] { return v }
+        let current = setting.defaultText(for: .ft)
+        switch setting.domain {
+        case .integer(let r): return [r.lowerBound, r.lowerBound + 1].map(String.init).first { $0 != current }!
+        case .number(let r): return [r.upperBound, r.lowerBound].map { "\($0)" }.first { Double($0) != current.flatMap(Double.init) }!
+        case .flag: return current == "true" ? "false" : "true"
+        case .choice(let v): return v.first { $0 != current }!
+        case .text, .path: return "elsewhere"
+        }
+    }
+
+    func testEverySpecSettingReachesTheConfigAndTheID() throws {
+        let defaultRun = try XCTUnwrap(plan("").runs.first)
+        for setting in RunSetting.all where setting.placement == .train || setting.placement == .model {
+            let value = other(setting)
+            let yaml = setting.placement == .model ? "model:\n  \(setting.key): \(value)\n" : "train:\n  ft:\n    \(setting.key): \(value)\n"
+            let p: Plan
+            do { p = try plan(yaml) } catch { XCTFail("\(setting.key) = \(value): \(error)"); continue }
+            let r = try XCTUnwrap(p.runs.first)
+            let s = RunSettings(config: r.config, execution: r.execution)
+            XCTAssertEqual(setting.text(in: s).flatMap(Double.init) ?? 0, Double(value) ?? 0, setting.key)
+            if Double(value) == nil { XCTAssertEqual(setting.text(in: s), value, setting.key) }
+            if setting.role == .identity { XCTAssertNotEqual(r.id, defaultRun.id, "\(setting.key) does not change the run id") }
+            else { XCTAssertEqual(r.id, defaultRun.id, "\(setting.key) is execution only but changes the run id") }
+        }
+    }
+
+    /// A sweep over the architecture plans one run per point (it used to plan identical runs
+    /// and merge them, because the resolver ignored model.depth).
+    func testSweepOverModelDepthPlansDistinctRuns() throws {
+        let p = try plan("model:\n  preset: csit-tiny\nsweep:\n  grid:\n    model.depth: [2, 3]\n")
+        XCTAssertEqual(p.runs.count, 6)
+        XCTAssertEqual(Set(p.runs.compactMap(\.config.depth)), [2, 3])
+        XCTAssertEqual(Set(p.runs.map(\.id)).count, 6)
+    }
+
+    func testThreadsIsNotASpecKey() {
+        XCTAssertThrowsError(try plan("train:\n  threads: 8\n")) { e in
+            XCTAssertEqual("\(e)", "s.yaml:9:12: train.threads is not a spec key: it is set per machine with --threads or CSIT_THREADS")
+        }
+    }
+
+    func testPlannedConfigurationsAreValidated() {
+        XCTAssertThrowsError(try plan("model:\n  heads: 5\n")) { e in
+            XCTAssertTrue("\(e)".contains("not divisible by 5 attention heads"), "\(e)")
+        }
+    }
+
+    func testSettingErrorsNameTheSourceLine() {
+        XCTAssertThrowsError(try plan("model:\n  preset: cct-14-7x2\n")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("s.yaml:9:11: model.preset = cct-14-7x2: expected one of csit-compact"), "\(e)")
+        }
     }
 }
 

@@ -12,6 +12,7 @@ final class TrainerTests: XCTestCase {
     static var sample: URL { work.appendingPathComponent("sample32") }
 
     override class func setUp() {
+        Parallel.configure(threads: 2)
         if !FileManager.default.fileExists(atPath: sample.path) {
             _ = try? SampleSet.bundled(tileSize: 32, repositoryRoot: repo).build(output: sample)
         }
@@ -24,7 +25,7 @@ final class TrainerTests: XCTestCase {
         c.preset = "csit-tiny"
         (c.imageSize, c.tokenStride) = (32, 8)
         c.seed = 3
-        c.threads = 2
+
         if mode == .ssl {
             c.root = Self.sample.appendingPathComponent("unlabeled").path
             (c.epochs, c.batchSize, c.lr, c.warmupEpochs) = (2, 16, 2e-3, 1)

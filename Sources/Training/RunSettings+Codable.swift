@@ -1,0 +1,47 @@
+import Foundation
+
+extension RunSettings: Codable {
+    /// Decodes with every key optional: the paper defaults of the decoded `mode` (ft when
+    /// absent), then each key present, checked against its setting's domain. Unknown keys
+    /// are ignored here; `csit train --config` rejects them with a suggestion first.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: SettingKey.self)
+        let mode = try c.decodeIfPresent(RunConfig.Mode.self, forKey: SettingKey("mode")) ?? .ft
+        self = RunSettings.paper(mode)
+        for setting in RunSetting.all { try setting.decode(c, &self) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: SettingKey.self)
+        for setting in RunSetting.all { try setting.encode(self, &c) }
+    }
+}
+
+extension RunConfig: Codable {
+    /// Decodes the identity settings (execution keys of older `config.json` files are read
+    /// and dropped).
+    public init(from decoder: Decoder) throws { self = try RunSettings(from: decoder).config }
+
+    /// Encodes the identity settings only: `config.json` and the run id never see threads,
+    /// loaders or caching.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: SettingKey.self)
+        let s = RunSettings(config: self, execution: ExecutionConfig(placeholder: ()))
+        for setting in RunSetting.all where setting.role == .identity { try setting.encode(s, &c) }
+    }
+}
+
+extension ExecutionConfig: Codable {
+    public init(from decoder: Decoder) throws {
+        self = try RunSettings(from: decoder).execution
+        let c = try decoder.container(keyedBy: SettingKey.self)
+        initCheckpointPath = try c.decodeIfPresent(String.self, forKey: SettingKey("init_checkpoint_path"))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: SettingKey.self)
+        let s = RunSettings(config: RunConfig(placeholder: ()), execution: self)
+        for setting in RunSetting.all where setting.role == .execution { try setting.encode(s, &c) }
+        try c.encodeIfPresent(initCheckpointPath, forKey: SettingKey("init_checkpoint_path"))
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import Training
+
+/// `csit settings`: every run setting, its values, paper defaults, flag and spec place.
+struct SettingsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "settings",
+        abstract: "List every run setting (the table in experiments/README.md) or one setting's paper defaults per mode.")
+
+    @Argument(help: "One setting key (e.g. batch_size); omitted: the whole table in Markdown.") var key: String?
+
+    func run() throws {
+        guard let key else { print(RunSetting.markdownTable, terminator: ""); return }
+        guard let s = RunSetting.named(key) else {
+            throw ValidationError("unknown setting '\(key)'" + (RunSetting.keys.closest(to: key).map { " (did you mean '\($0)'?)" } ?? ""))
+        }
+        print("\(s.key): \(s.help)")
+        print("values: \(s.domain.expected)\(s.isOptional ? " or unset" : "")")
+        print("flags: \(s.flags.joined(separator: ", "))")
+        print("role: \(s.role.rawValue), spec: \(s.placement.rawValue)")
+        for m in RunConfig.Mode.allCases { print("default for \(m.rawValue): \(s.defaultText(for: m) ?? "unset")") }
+    }
+}
