@@ -6,15 +6,48 @@ import Foundation
 /// Each item must be a pure function of its index (seed everything from the index), so
 /// the sequence is the same whatever the number of workers.
 public final class Prefetcher<Item>: @unchecked Sendable {
-    private let count: Int
-    private let depth: Int
-    private let produce: @Sendable (Int) throws -> Item
-    private let condition = NSCondition()
-    private var ready: [Int: Result<Item, Error>] = [:]
-    private var nextToStart = 0
-    private var nextToTake = 0
-    private var stopped = false
-    private var threads: [Thread] = []
+    /// What the workers share. They hold this, never the prefetcher, so dropping the
+    /// prefetcher runs its `deinit`, which stops and joins them.
+    private final class State: @unchecked Sendable {
+        let count: Int
+        let depth: Int
+        /// Dropped once the workers have stopped, releasing what it captured.
+        var produce: (@Sendable (Int) throws -> Item)?
+        let condition = NSCondition()
+        var ready: [Int: Result<Item, Error>] = [:]
+        var nextToStart = 0
+        var nextToTake = 0
+        var stopped = false
+        var running = 0
+
+        init(count: Int, depth: Int, produce: @escaping @Sendable (Int) throws -> Item) {
+            (self.count, self.depth, self.produce) = (count, depth, produce)
+        }
+
+        func work() {
+            while true {
+                condition.lock()
+                while !stopped && nextToStart < count && nextToStart - nextToTake >= depth { condition.wait() }
+                if stopped || nextToStart >= count {
+                    running -= 1
+                    condition.broadcast()
+                    condition.unlock()
+                    return
+                }
+                let i = nextToStart
+                nextToStart += 1
+                let produce = self.produce!
+                condition.unlock()
+                let result = Result { try produce(i) }
+                condition.lock()
+                if !stopped { ready[i] = result }
+                condition.broadcast()
+                condition.unlock()
+            }
+        }
+    }
+
+    private let state: State
 
     /// - Parameters:
     ///   - count: number of items.
@@ -22,51 +55,46 @@ public final class Prefetcher<Item>: @unchecked Sendable {
     ///   - depth: largest number of items produced but not yet taken (bounds memory).
     ///   - produce: makes item `i`.
     public init(count: Int, workers: Int = 1, depth: Int = 2, produce: @escaping @Sendable (Int) throws -> Item) {
-        self.count = count
-        self.depth = Swift.max(1, depth)
-        self.produce = produce
-        for w in 0..<Swift.max(1, workers) {
-            let t = Thread { [weak self] in self?.work() }
+        let state = State(count: count, depth: Swift.max(1, depth), produce: produce)
+        self.state = state
+        let n = Swift.max(1, workers)
+        state.running = n
+        for w in 0..<n {
+            let t = Thread { state.work() }
             t.name = "csit-loader-\(w)"
-            threads.append(t)
             t.start()
         }
     }
 
-    private func work() {
-        while true {
-            condition.lock()
-            while !stopped && nextToStart < count && nextToStart - nextToTake >= depth { condition.wait() }
-            if stopped || nextToStart >= count { condition.unlock(); return }
-            let i = nextToStart
-            nextToStart += 1
-            condition.unlock()
-            let result = Result { try produce(i) }
-            condition.lock()
-            ready[i] = result
-            condition.broadcast()
-            condition.unlock()
-        }
-    }
-
-    /// The next item in order, or nil after the last; rethrows a producer's error.
+    /// The next item in order, or nil after the last (or after `cancel()`); rethrows a
+    /// producer's error.
     public func next() throws -> Item? {
-        condition.lock()
-        defer { condition.unlock() }
-        guard nextToTake < count else { return nil }
-        while ready[nextToTake] == nil { condition.wait() }
-        let r = ready.removeValue(forKey: nextToTake)!
-        nextToTake += 1
-        condition.broadcast()
+        let s = state
+        s.condition.lock()
+        defer { s.condition.unlock() }
+        guard s.nextToTake < s.count, !s.stopped else { return nil }
+        while s.ready[s.nextToTake] == nil {
+            if s.stopped { return nil }
+            s.condition.wait()
+        }
+        let r = s.ready.removeValue(forKey: s.nextToTake)!
+        s.nextToTake += 1
+        s.condition.broadcast()
         return try r.get()
     }
 
-    /// Stops the workers (pending items are dropped).
+    /// Stops the workers and waits for them to finish the item each may be producing;
+    /// pending items are dropped. Called by `deinit`, so a consumer that stops early (an
+    /// error, a break) never leaves a worker blocked.
     public func cancel() {
-        condition.lock()
-        stopped = true
-        condition.broadcast()
-        condition.unlock()
+        let s = state
+        s.condition.lock()
+        s.stopped = true
+        s.ready.removeAll()
+        s.condition.broadcast()
+        while s.running > 0 { s.condition.wait() }
+        s.produce = nil
+        s.condition.unlock()
     }
 
     deinit { cancel() }

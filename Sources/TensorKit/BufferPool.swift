@@ -15,7 +15,11 @@ public final class BufferPool: @unchecked Sendable {
     public static let shared = BufferPool()
 
     /// Upper bound on the bytes kept in free lists (not on live buffers).
-    public var capacityBytes: Int = 8 << 30
+    public var capacityBytes: Int {
+        get { pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }; return _capacityBytes }
+        set { pthread_mutex_lock(&lock); _capacityBytes = newValue; pthread_mutex_unlock(&lock) }
+    }
+    private var _capacityBytes: Int = 8 << 30
 
     private var freeLists: [Int: [UnsafeMutablePointer<Float>]] = [:]
     private var pooledBytes = 0
@@ -52,7 +56,7 @@ public final class BufferPool: @unchecked Sendable {
     public func release(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
         let n = Swift.max(count, 1)
         pthread_mutex_lock(&lock)
-        if pooledBytes + n * 4 <= capacityBytes {
+        if pooledBytes + n * 4 <= _capacityBytes {
             freeLists[n, default: []].append(pointer)
             pooledBytes += n * 4
             pthread_mutex_unlock(&lock)

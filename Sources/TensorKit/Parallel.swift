@@ -14,8 +14,19 @@ public enum Parallel {
         if let s = ProcessInfo.processInfo.environment["CSIT_THREADS"], let n = Int(s), n > 0 { return n }
         return ProcessInfo.processInfo.activeProcessorCount
     }()
-    nonisolated(unsafe) private static var depth = 0
-    private static let lock = NSLock()
+    /// How deep the calling thread is in parallel regions. Per thread: a loader thread inside
+    /// its own region must not make the training thread's loops run serially.
+    private static let depthKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// The calling thread's nesting depth (0 outside any parallel region).
+    static var depth: Int {
+        get { Int(bitPattern: pthread_getspecific(depthKey)) }
+        set { pthread_setspecific(depthKey, UnsafeRawPointer(bitPattern: newValue)) }
+    }
 
     /// Threads used by parallel loops (and by GEMMs, which `BLAS.sgemm` splits over them).
     public static var threadCount: Int {
@@ -54,12 +65,14 @@ public enum Parallel {
             body(0, 0..<count)
             return
         }
-        lock.lock(); depth += 1; lock.unlock()
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let lo = count * c / chunks, hi = count * (c + 1) / chunks
+            // Loops nested in this chunk run serially on its thread (the cores are taken).
+            let outer = depth
+            depth = outer + 1
+            defer { depth = outer }
             if lo < hi { body(c, lo..<hi) }
         }
-        lock.lock(); depth -= 1; lock.unlock()
     }
 
     /// Number of slots `forEachSlot` may use for `count` items.

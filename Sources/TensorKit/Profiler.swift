@@ -19,7 +19,13 @@ public enum Profiler {
         case data = "data (corruption, batching)"
     }
 
-    nonisolated(unsafe) public static var enabled = false
+    /// Whether ops are timed. Written under the lock; the hot path reads it without one, so a
+    /// switch takes effect within one op on each thread.
+    public static var enabled: Bool {
+        get { _enabled }
+        set { lock.lock(); _enabled = newValue; lock.unlock() }
+    }
+    nonisolated(unsafe) private static var _enabled = false
     nonisolated(unsafe) private static var totals: [Category: Double] = [:]
     private static let lock = NSLock()
 
@@ -32,18 +38,18 @@ public enum Profiler {
     /// Times `body` under `category` when profiling is on.
     @inline(__always)
     public static func measure<T>(_ category: Category, _ body: () throws -> T) rethrows -> T {
-        guard enabled else { return try body() }
+        guard _enabled else { return try body() }
         let t0 = now()
         defer { add(category, now() - t0) }
         return try body()
     }
 
     /// A start time for `stop` (0 when profiling is off).
-    @inline(__always) public static func start() -> Double { enabled ? now() : 0 }
+    @inline(__always) public static func start() -> Double { _enabled ? now() : 0 }
 
     /// Adds the time since `t0` to `category` (no-op when profiling is off).
     @inline(__always) public static func stop(_ t0: Double, _ category: Category, scale: Double = 1) {
-        if enabled { add(category, (now() - t0) * scale) }
+        if _enabled { add(category, (now() - t0) * scale) }
     }
 
     public static func add(_ category: Category, _ seconds: Double) {

@@ -99,4 +99,21 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(try p.next(), 0)
         XCTAssertThrowsError(try p.next())
     }
+
+    /// A consumer that stops early (an error, a break) drops the prefetcher: its workers stop
+    /// and release what they hold, instead of blocking forever with the prefetcher alive.
+    func testDroppingAPrefetcherStopsItsWorkers() {
+        final class Probe: @unchecked Sendable {}
+        weak var probe: Probe?
+        do {
+            let p = Probe()
+            probe = p
+            let prefetcher = Prefetcher(count: 1000, workers: 3, depth: 2) { i -> Int in _ = p; return i }
+            XCTAssertEqual(try prefetcher.next(), 0)
+        }
+        XCTAssertNil(probe, "a worker still holds the producer after the prefetcher was dropped")
+        let p = Prefetcher(count: 1000, workers: 2) { $0 }
+        p.cancel()
+        XCTAssertNil(try p.next(), "nothing after cancel")
+    }
 }
