@@ -1,13 +1,20 @@
 // swift-tools-version:5.9
 import PackageDescription
 
-// Kernels are compiled for AVX2/FMA on x86-64 (every server CPU since 2013); the
-// flag is dropped elsewhere so the package still builds on ARM.
-let kernelFlags: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
-    .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-target-cpu", "haswell"],
-                 .when(platforms: [.linux])),
+// x86-64 builds target AVX2/FMA (every server CPU since 2013); other architectures
+// (Linux aarch64, Apple silicon) build the same portable SIMD code without them.
+#if arch(x86_64)
+let cpuFlags: [SwiftSetting] = [
+    .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-target-cpu", "haswell"], .when(platforms: [.linux])),
 ]
+#else
+let cpuFlags: [SwiftSetting] = []
+#endif
+
+// Only the tensor kernels drop bounds and overflow checks: no user input reaches them
+// unvalidated, and they measurably need it (results/bench/ounchecked.md). Every other
+// module keeps its preconditions, which is what user input reaches.
+let kernelFlags: [SwiftSetting] = cpuFlags + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "csit",
@@ -38,20 +45,21 @@ let package = Package(
         .target(name: "CImageShims", dependencies: ["CJPEG", "CTIFF"],
                 cSettings: [.unsafeFlags(["-O2"])],
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("tiff")]),
-        .target(name: "Evaluation", dependencies: ["TensorKit", "HistoData"], swiftSettings: kernelFlags),
+        .target(name: "CProcessShim"),
+        .target(name: "Evaluation", dependencies: ["TensorKit", "HistoData"], swiftSettings: cpuFlags),
         .target(name: "Training", dependencies: ["TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation"],
-                swiftSettings: kernelFlags),
+                swiftSettings: cpuFlags),
         .target(name: "Experiments",
                 dependencies: ["Training", "Evaluation", "HistoData", "CSiTKit", "TensorKit",
                                .product(name: "Yams", package: "Yams")]),
-        .target(name: "HistoData", dependencies: ["TensorKit", "CPNG", "CImageShims"], swiftSettings: kernelFlags),
+        .target(name: "HistoData", dependencies: ["TensorKit", "CPNG", "CImageShims"], swiftSettings: cpuFlags),
         .target(name: "TensorKit", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
-        .target(name: "NeuralKit", dependencies: ["TensorKit"], swiftSettings: kernelFlags),
-        .target(name: "CSiTKit", dependencies: ["TensorKit", "NeuralKit"], swiftSettings: kernelFlags),
+        .target(name: "NeuralKit", dependencies: ["TensorKit"], swiftSettings: cpuFlags),
+        .target(name: "CSiTKit", dependencies: ["TensorKit", "NeuralKit"], swiftSettings: cpuFlags),
         .executableTarget(
             name: "csit",
             dependencies: [
-                "TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation", "Training", "Experiments",
+                "TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation", "Training", "Experiments", "CProcessShim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),

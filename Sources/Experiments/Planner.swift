@@ -15,6 +15,10 @@ public struct PlannedRun: Sendable {
     public var labels: [RunLabel]
     /// Image-steps (images × epochs, ×2 views for SSL): the cost estimate's unit.
     public var imageSteps: Int
+
+    public init(id: String, config: RunConfig, execution: ExecutionConfig, dependsOn: String?, labels: [RunLabel], imageSteps: Int) {
+        (self.id, self.config, self.execution, self.dependsOn, self.labels, self.imageSteps) = (id, config, execution, dependsOn, labels, imageSteps)
+    }
 }
 
 /// The coordinates of a spec entry.
@@ -26,6 +30,10 @@ public struct RunLabel: Codable, Equatable, Hashable, Sendable {
     public var seed: UInt64
     /// `path=value, …` of the sweep point ("" without a sweep).
     public var sweep: String
+
+    public init(mode: String, fold: Int?, zoom: String?, labelFraction: Double, seed: UInt64, sweep: String) {
+        (self.mode, self.fold, self.zoom, self.labelFraction, self.seed, self.sweep) = (mode, fold, zoom, labelFraction, seed, sweep)
+    }
 }
 
 /// The run graph of a spec: SSL pretraining nodes first, then the downstream runs.

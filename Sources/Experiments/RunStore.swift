@@ -43,36 +43,46 @@ public struct RunStore: Sendable {
         try AtomicFile.write(try e.encode(s), to: dir(id).appendingPathComponent("state.json"))
     }
 
-    /// Takes the run's lock (an exclusively created file holding host and pid); a lock whose
-    /// process is gone on this host is stale and taken over.
+    /// Takes the run's lock: an exclusive `flock(2)` on `runs/<id>/lock`, held by an open
+    /// descriptor until `unlock` or the process's death (the kernel releases it then, so no
+    /// lock is ever stale). Host and pid are written into the file for messages only.
     ///
     /// - Returns: false when another live process holds it.
     public func lock(_ id: String) throws -> Bool {
         try FileManager.default.createDirectory(at: dir(id), withIntermediateDirectories: true)
-        let url = dir(id).appendingPathComponent("lock")
-        for _ in 0..<2 {
-            let fd = open(url.path, O_CREAT | O_EXCL | O_WRONLY, 0o644)
-            if fd >= 0 {
-                let text = "\(ProcessInfo.processInfo.hostName) \(getpid())\n"
-                _ = text.withCString { write(fd, $0, strlen($0)) }
-                close(fd)
-                return true
-            }
-            if lockIsLive(id) { return false }
-            try? FileManager.default.removeItem(at: url)
-        }
-        return false
+        let path = dir(id).appendingPathComponent("lock").path
+        let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw RunStoreError.cannotLock(path, String(cString: strerror(errno))) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { close(fd); return false }
+        let text = "\(ProcessInfo.processInfo.hostName) \(getpid())\n"
+        _ = ftruncate(fd, 0)
+        _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
+        HeldLocks.shared.set(path, fd)
+        return true
     }
 
-    public func unlock(_ id: String) { try? FileManager.default.removeItem(at: dir(id).appendingPathComponent("lock")) }
+    /// Releases the lock this process holds on the run.
+    public func unlock(_ id: String) {
+        let path = dir(id).appendingPathComponent("lock").path
+        if let fd = HeldLocks.shared.remove(path) { _ = ftruncate(fd, 0); flock(fd, LOCK_UN); close(fd) }
+    }
 
-    /// True when the lock's process is alive (same host) or on another host (assumed alive).
-    func lockIsLive(_ id: String) -> Bool {
-        guard let text = try? String(contentsOf: dir(id).appendingPathComponent("lock"), encoding: .utf8) else { return false }
-        let parts = text.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        guard parts.count == 2, let pid = Int32(parts[1]) else { return false }
-        if parts[0] != ProcessInfo.processInfo.hostName { return true }
-        return kill(pid, 0) == 0
+    /// True while some process holds the run's lock (this one included).
+    public func lockIsLive(_ id: String) -> Bool {
+        let path = dir(id).appendingPathComponent("lock").path
+        if HeldLocks.shared.holds(path) { return true }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 { flock(fd, LOCK_UN); return false }
+        return errno == EWOULDBLOCK
+    }
+
+    /// Who holds the run's lock, for messages ("host pid 123").
+    public func lockHolder(_ id: String) -> String {
+        let url = dir(id).appendingPathComponent("lock")
+        let parts = ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(separator: " ")
+        return parts.count == 2 ? "\(parts[0]) pid \(parts[1].trimmingCharacters(in: .whitespacesAndNewlines))" : url.path
     }
 
     /// The run's test metrics, when it finished with any.
@@ -98,6 +108,28 @@ public struct RunStore: Sendable {
             h.seekToEndOfFile()
             h.write(data + Data("\n".utf8))
             try? h.close()
+        }
+    }
+}
+
+/// The run locks this process holds: path → open descriptor carrying the `flock`.
+final class HeldLocks: @unchecked Sendable {
+    static let shared = HeldLocks()
+    private var fds: [String: Int32] = [:]
+    private let lock = NSLock()
+
+    func set(_ path: String, _ fd: Int32) { lock.lock(); fds[path] = fd; lock.unlock() }
+    func remove(_ path: String) -> Int32? { lock.lock(); defer { lock.unlock() }; return fds.removeValue(forKey: path) }
+    func holds(_ path: String) -> Bool { lock.lock(); defer { lock.unlock() }; return fds[path] != nil }
+}
+
+/// Results-folder failures.
+public enum RunStoreError: Error, CustomStringConvertible {
+    case cannotLock(String, String)
+
+    public var description: String {
+        switch self {
+        case let .cannotLock(path, why): return "\(path): cannot open the run lock: \(why)"
         }
     }
 }

@@ -25,14 +25,56 @@ public struct RunCommand: Sendable {
     }
 }
 
+/// Starts `csit run SPEC --run ID` child processes, each with its own thread count and its
+/// output appended to the run's `train.log` (never truncated: a live run may be writing it).
+public struct ProcessLauncher: RunLauncher {
+    public var command: RunCommand
+    public var store: RunStore
+    public var threadsPerJob: Int
+    /// The child's progress line goes to the terminal (one job at a time).
+    public var progressToTerminal: Bool
+
+    public func launch(_ run: PlannedRun, onExit: @escaping @Sendable (Int32) -> Void) throws -> LaunchedRun {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: command.executable)
+        p.arguments = command.arguments(id: run.id)
+        var env = ProcessInfo.processInfo.environment
+        env["CSIT_THREADS"] = String(threadsPerJob)
+        // The child stops when this process dies (PR_SET_PDEATHSIG), checking it was not
+        // orphaned before it asked.
+        env["CSIT_PARENT_PID"] = String(getpid())
+        p.environment = env
+        try FileManager.default.createDirectory(at: store.dir(run.id), withIntermediateDirectories: true)
+        let log = store.dir(run.id).appendingPathComponent("train.log")
+        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+        let h = try FileHandle(forWritingTo: log)
+        h.seekToEndOfFile()
+        p.standardOutput = h
+        p.standardError = progressToTerminal ? FileHandle.standardError : h
+        p.terminationHandler = { proc in
+            try? h.close()
+            onExit(proc.terminationStatus)
+        }
+        try p.run()
+        return ChildProcess(process: p)
+    }
+
+    final class ChildProcess: LaunchedRun, @unchecked Sendable {
+        let process: Process
+        init(process: Process) { self.process = process }
+        func send(_ signal: Int32) { if process.isRunning { kill(process.processIdentifier, signal) } }
+    }
+}
+
 /// Runs on this machine, `jobs` at a time, splitting the cores between them.
 public final class LocalExecutor: Executor {
     public let jobs: Int
     public let command: RunCommand
-    public var onUpdate: ((String) -> Void)?
-
+    public var onUpdate: (@Sendable (String) -> Void)?
     /// Threads each child runs with.
     public let threadsPerJob: Int
+    /// The scheduler of the current `execute` (for cancellation from a signal handler).
+    public private(set) var scheduler: Scheduler?
 
     /// - Parameters:
     ///   - threadsPerJob: threads per child (nil: `CSIT_THREADS`, else the cores divided by `jobs`).
@@ -43,67 +85,25 @@ public final class LocalExecutor: Executor {
         self.command = command
     }
 
+    /// A scheduler over `store` that starts `csit run --run` children.
+    public func makeScheduler(store: RunStore) -> Scheduler {
+        let launcher = ProcessLauncher(command: command, store: store, threadsPerJob: threadsPerJob, progressToTerminal: jobs == 1)
+        let s = Scheduler(jobs: jobs, launcher: launcher, store: Scheduler.Store(
+            isDone: { store.isDone($0) },
+            isHeldElsewhere: { store.lockIsLive($0) },
+            failure: { id, status in
+                store.status(id).message ?? "exit status \(status); see \(store.dir(id).appendingPathComponent("train.log").path)"
+            }))
+        s.onUpdate = onUpdate
+        s.onEvent = { store.event($0) }
+        scheduler = s
+        return s
+    }
+
     public func execute(_ runs: [PlannedRun], plan: Plan, store: RunStore) throws -> [String: String] {
-        var failed: [String: String] = [:]
-        var pending = runs
-        var running: [String: Process] = [:]
-        var done = Set(runs.filter { store.isDone($0.id) }.map(\.id))
-        let total = runs.count
-        var finished = done.count
-        let start = Date()
-        while !pending.isEmpty || !running.isEmpty {
-            // Start what is ready: dependencies done, a slot free.
-            while running.count < jobs, let i = pending.firstIndex(where: { r in
-                r.dependsOn.map { done.contains($0) || failed[$0] != nil } ?? true }) {
-                let r = pending.remove(at: i)
-                if let dep = r.dependsOn, failed[dep] != nil {
-                    failed[r.id] = "its SSL pretraining \(dep) failed"
-                    store.event(["event": "skipped", "run": r.id, "reason": failed[r.id]!])
-                    continue
-                }
-                if store.isDone(r.id) { done.insert(r.id); continue }
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: command.executable)
-                p.arguments = command.arguments(id: r.id)
-                var env = ProcessInfo.processInfo.environment
-                env["CSIT_THREADS"] = String(threadsPerJob)
-                p.environment = env
-                try FileManager.default.createDirectory(at: store.dir(r.id), withIntermediateDirectories: true)
-                let log = store.dir(r.id).appendingPathComponent("train.log")
-                FileManager.default.createFile(atPath: log.path, contents: nil)
-                let h = try FileHandle(forWritingTo: log)
-                p.standardOutput = h
-                // One job at a time: its live progress line goes to the terminal; with several,
-                // each run's progress goes to its own train.log.
-                p.standardError = jobs == 1 ? FileHandle.standardError : h
-                try p.run()
-                running[r.id] = p
-                store.event(["event": "started", "run": r.id, "mode": r.config.mode.rawValue])
-                onUpdate?("started \(r.id) (\(Self.describe(r)))")
-            }
-            // Reap finished processes.
-            for (id, p) in running where !p.isRunning {
-                running[id] = nil
-                finished += 1
-                if p.terminationStatus == 0 && store.isDone(id) {
-                    done.insert(id)
-                    store.event(["event": "done", "run": id])
-                } else {
-                    let msg = store.status(id).message ?? "exit status \(p.terminationStatus); see \(store.dir(id).appendingPathComponent("train.log").path)"
-                    failed[id] = msg
-                    store.event(["event": "failed", "run": id, "error": msg])
-                }
-                let elapsed = Date().timeIntervalSince(start)
-                let eta = finished > 0 ? elapsed / Double(finished) * Double(total - finished) : .nan
-                onUpdate?("runs \(finished)/\(total) (\(failed.count) failed), ETA \(ProgressReporter.duration(eta)): "
-                          + (failed[id].map { "\(id) failed: \($0)" } ?? "\(id) done"))
-            }
-            if !running.isEmpty { usleep(200_000) }
-            if running.isEmpty && !pending.isEmpty && !pending.contains(where: { r in r.dependsOn.map { done.contains($0) || failed[$0] != nil } ?? true }) {
-                for r in pending { failed[r.id] = "dependency \(r.dependsOn ?? "?") is not done" }
-                pending.removeAll()
-            }
-        }
+        let outcome = (scheduler ?? makeScheduler(store: store)).run(runs)
+        var failed = outcome.failed
+        for id in outcome.cancelled { failed[id] = "interrupted" }
         return failed
     }
 
@@ -127,9 +127,10 @@ public enum SingleRun {
     ///   - threads: the thread count the command line resolved (recorded in provenance).
     /// - Throws: when the run is locked by another live process or training fails.
     public static func execute(_ run: PlannedRun, store: RunStore, threads: Int?, reporter: ProgressReporter?) throws {
-        guard try store.lock(run.id) else { throw RunnerError.locked(run.id, store.dir(run.id).appendingPathComponent("lock").path) }
+        guard try store.lock(run.id) else { throw RunnerError.locked(run.id, store.lockHolder(run.id)) }
         defer { store.unlock(run.id) }
         if store.isDone(run.id) { return }
+        AtomicFile.removeStale(in: store.dir(run.id))
         var execution = run.execution
         execution.threads = threads
         if let dep = run.dependsOn {
@@ -162,7 +163,7 @@ public enum RunnerError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .locked(id, path): return "run \(id) is being run by another process (lock \(path))"
+        case let .locked(id, holder): return "run \(id) is being run by another process (\(holder))"
         case let .dependency(id, dep): return "run \(id) needs SSL run \(dep), which is not done"
         case .unknownRun(let id): return "no run '\(id)' in this plan"
         case .scheduler(let m): return m

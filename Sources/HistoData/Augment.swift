@@ -42,15 +42,24 @@ public enum Augment {
     /// Mirror left–right.
     public static func flipHorizontal(_ image: RGBImage) -> RGBImage {
         var out = image
-        for y in 0..<image.height { for x in 0..<image.width { for c in 0..<3 {
-            out[y, x, c] = image[y, image.width - 1 - x, c]
-        } } }
+        let w = image.width
+        image.pixels.withUnsafeBufferPointer { src in
+            out.pixels.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<image.height {
+                    let row = y &* w &* 3
+                    for x in 0..<w {
+                        let (d, s) = (row &+ x &* 3, row &+ (w &- 1 &- x) &* 3)
+                        (dst[d], dst[d &+ 1], dst[d &+ 2]) = (src[s], src[s &+ 1], src[s &+ 2])
+                    }
+                }
+            }
+        }
         return out
     }
 
     /// Pillow's `L` conversion: (19595 R + 38470 G + 7471 B + 2¹⁵) >> 16.
     @inline(__always) static func luma(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> Int {
-        (Int(r) * 19595 + Int(g) * 38470 + Int(b) * 7471 + 0x8000) >> 16
+        (Int(r) &* 19595 &+ Int(g) &* 38470 &+ Int(b) &* 7471 &+ 0x8000) >> 16
     }
 
     /// Pillow's `Image.blend(degenerate, image, f)`: truncation inside [0, 1], clipping outside.
@@ -60,32 +69,44 @@ public enum Augment {
         return t <= 0 ? 0 : (t >= 255 ? 255 : UInt8(t))
     }
 
+    /// `out[i] = blend(degenerate(pixel of i), image[i], f)` over every channel value.
+    @inline(__always)
+    static func blendPixels(_ image: RGBImage, _ f: Float, degenerate: (UInt8, UInt8, UInt8) -> Int) -> RGBImage {
+        var out = image
+        image.pixels.withUnsafeBufferPointer { src in
+            out.pixels.withUnsafeMutableBufferPointer { dst in
+                for p in 0..<(image.width &* image.height) {
+                    let i = p &* 3
+                    let d = degenerate(src[i], src[i &+ 1], src[i &+ 2])
+                    dst[i] = blend(d, src[i], f)
+                    dst[i &+ 1] = blend(d, src[i &+ 1], f)
+                    dst[i &+ 2] = blend(d, src[i &+ 2], f)
+                }
+            }
+        }
+        return out
+    }
+
     /// `ImageEnhance.Brightness(im).enhance(f)`: blend with black.
     public static func brightness(_ image: RGBImage, _ f: Float) -> RGBImage {
-        var out = image
-        for i in 0..<out.pixels.count { out.pixels[i] = blend(0, image.pixels[i], f) }
-        return out
+        blendPixels(image, f) { _, _, _ in 0 }
     }
 
     /// `ImageEnhance.Contrast(im).enhance(f)`: blend with the image's mean grey level.
     public static func contrast(_ image: RGBImage, _ f: Float) -> RGBImage {
-        var sum = 0
         let n = image.width * image.height
-        for p in 0..<n { sum += luma(image.pixels[3 * p], image.pixels[3 * p + 1], image.pixels[3 * p + 2]) }
+        let sum = image.pixels.withUnsafeBufferPointer { src in
+            var sum = 0
+            for p in 0..<n { let i = p &* 3; sum &+= luma(src[i], src[i &+ 1], src[i &+ 2]) }
+            return sum
+        }
         let mean = Int(Double(sum) / Double(Swift.max(n, 1)) + 0.5)
-        var out = image
-        for i in 0..<out.pixels.count { out.pixels[i] = blend(mean, image.pixels[i], f) }
-        return out
+        return blendPixels(image, f) { _, _, _ in mean }
     }
 
     /// `ImageEnhance.Color(im).enhance(f)`: blend with the grey version (saturation).
     public static func saturation(_ image: RGBImage, _ f: Float) -> RGBImage {
-        var out = image
-        for p in 0..<(image.width * image.height) {
-            let l = luma(image.pixels[3 * p], image.pixels[3 * p + 1], image.pixels[3 * p + 2])
-            for c in 0..<3 { out.pixels[3 * p + c] = blend(l, image.pixels[3 * p + c], f) }
-        }
-        return out
+        blendPixels(image, f) { r, g, b in luma(r, g, b) }
     }
 
     /// Replays a recorded draw: crop, bicubic resize to S, flip, jitter in the recorded order.

@@ -53,25 +53,57 @@ public enum ImageTransforms {
         }
     }
 
+    /// One separable pass. The taps are flattened into one array and the sums use wrapping
+    /// integer arithmetic (it cannot overflow: |Σ w·p| < 2³⁸), so the loops compile to tight
+    /// vector code while the module keeps its bounds and overflow checks elsewhere.
     static func resample(_ image: RGBImage, outSize: Int, horizontal: Bool) -> RGBImage {
         let coeffs = coefficients(inSize: horizontal ? image.width : image.height, outSize: outSize)
-        let (outW, outH) = horizontal ? (outSize, image.height) : (image.width, outSize)
+        let taps = coeffs.map(\.weights.count).max() ?? 0
+        var starts = [Int](repeating: 0, count: outSize), counts = [Int](repeating: 0, count: outSize)
+        var weights = [Int64](repeating: 0, count: outSize * taps)
+        for (o, c) in coeffs.enumerated() {
+            (starts[o], counts[o]) = (c.start, c.weights.count)
+            for (t, w) in c.weights.enumerated() { weights[o * taps + t] = Int64(w) }
+        }
+        let (inW, outW, outH) = horizontal ? (image.width, outSize, image.height) : (image.width, image.width, outSize)
         var out = [UInt8](repeating: 0, count: outW * outH * 3)
         let half = Int64(1) << (precisionBits - 1)
         image.pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<outH {
-                    for x in 0..<outW {
-                        let (start, k) = coeffs[horizontal ? x : y]
-                        for c in 0..<3 {
-                            var s = half
-                            for (t, kt) in k.enumerated() {
-                                let idx = horizontal ? (y * image.width + start + t) * 3 + c
-                                                     : ((start + t) * image.width + x) * 3 + c
-                                s += Int64(src[idx]) * Int64(kt)
+                weights.withUnsafeBufferPointer { wts in
+                    if horizontal {
+                        for y in 0..<outH {
+                            let row = y &* inW
+                            for x in 0..<outW {
+                                var (s0, s1, s2) = (half, half, half)
+                                var p = (row &+ starts[x]) &* 3
+                                for t in 0..<counts[x] {
+                                    let w = wts[x &* taps &+ t]
+                                    s0 &+= Int64(src[p]) &* w
+                                    s1 &+= Int64(src[p &+ 1]) &* w
+                                    s2 &+= Int64(src[p &+ 2]) &* w
+                                    p &+= 3
+                                }
+                                let q = (y &* outW &+ x) &* 3
+                                dst[q] = UInt8(clamping: s0 >> Int64(precisionBits))
+                                dst[q &+ 1] = UInt8(clamping: s1 >> Int64(precisionBits))
+                                dst[q &+ 2] = UInt8(clamping: s2 >> Int64(precisionBits))
                             }
-                            let v = s >> Int64(precisionBits)
-                            dst[(y * outW + x) * 3 + c] = UInt8(clamping: v)
+                        }
+                    } else {
+                        let rowLength = inW &* 3
+                        var acc = [Int64](repeating: 0, count: rowLength)
+                        acc.withUnsafeMutableBufferPointer { acc in
+                            for y in 0..<outH {
+                                for i in 0..<rowLength { acc[i] = half }
+                                for t in 0..<counts[y] {
+                                    let w = wts[y &* taps &+ t]
+                                    let base = (starts[y] &+ t) &* rowLength
+                                    for i in 0..<rowLength { acc[i] &+= Int64(src[base &+ i]) &* w }
+                                }
+                                let q = y &* rowLength
+                                for i in 0..<rowLength { dst[q &+ i] = UInt8(clamping: acc[i] >> Int64(precisionBits)) }
+                            }
                         }
                     }
                 }

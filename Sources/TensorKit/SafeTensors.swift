@@ -169,4 +169,21 @@ public enum AtomicFile {
             throw SafeTensorsError.unreadable(path: url.path, reason: error.localizedDescription)
         }
     }
+
+    /// Removes the temporary files of writers that died mid-write (SIGKILL): `.NAME.tmp-PID-…`
+    /// in `dir` whose process no longer exists on this host.
+    ///
+    /// - Returns: the number of files removed.
+    @discardableResult
+    public static func removeStale(in dir: URL) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        var removed = 0
+        for name in names where name.hasPrefix(".") {
+            guard let r = name.range(of: ".tmp-") else { continue }
+            let pidText = name[r.upperBound...].prefix { $0.isNumber }
+            guard let pid = Int32(pidText), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            if (try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))) != nil { removed += 1 }
+        }
+        return removed
+    }
 }

@@ -76,12 +76,19 @@ struct RunExperimentCommand: ParsableCommand {
         if let runID {
             // Executors freeze the plan before starting children, so a child runs exactly what
             // was planned, even if the spec changed since, without planning again.
+            ChildProcess.dieWithParent()
             let spec = try options.load()
             let store = RunStore(root: spec.resultsDir)
             guard let r = try FrozenPlan.read(store)?.planned(runID) ?? Plan.make(spec).run(runID) else {
                 throw ValidationError(RunnerError.unknownRun(runID).description)
             }
-            try SingleRun.execute(r, store: store, threads: Parallel.threadCount, reporter: ProgressReporter(prefix: "[\(r.id.prefix(8))] "))
+            do {
+                try SingleRun.execute(r, store: store, threads: Parallel.threadCount, reporter: ProgressReporter(prefix: "[\(r.id.prefix(8))] "))
+            } catch let e as RunnerError {
+                guard case .locked = e else { throw e }
+                FileHandle.standardError.write(Data("\(e)\n".utf8))
+                throw ExitCode(heldElsewhereStatus)
+            }
             return
         }
         let (spec, plan, store) = try options.planned()
@@ -90,12 +97,15 @@ struct RunExperimentCommand: ParsableCommand {
         selected = plan.runs.filter { r in selected.contains { $0.id == r.id } || deps.contains(r.id) }
         let ordered = selected.filter { $0.config.mode == .ssl } + selected.filter { $0.config.mode != .ssl }
         try FileManager.default.createDirectory(at: spec.resultsDir, withIntermediateDirectories: true)
+        // Temporary files of writers killed mid-write (a results folder is never left with them).
+        AtomicFile.removeStale(in: spec.resultsDir)
+        for r in plan.runs { AtomicFile.removeStale(in: store.dir(r.id)) }
         if dryRun && executor == "local" {
             print(plan.render(store: store), terminator: "")
             print("would run: " + ordered.filter { !store.isDone($0.id) }.map { String($0.id) }.joined(separator: " "))
             return
         }
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let executable = try ChildProcess.executablePath()
         if executor == "slurm" {
             var o = SlurmExecutor.Options()
             (o.partition, o.cpusPerTask, o.memory, o.time) = (partition, cpusPerTask, mem, time)
@@ -121,7 +131,16 @@ struct RunExperimentCommand: ParsableCommand {
                                      command: RunCommand(executable: executable, specPath: options.spec, overrides: options.overrides))
         executor.onUpdate = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         store.event(["event": "run-started", "spec": options.spec, "runs": String(ordered.count)])
+        // Ctrl-C or a SIGTERM (a cluster's preemption notice) stops the children with the same
+        // signal and waits for them; runs resume from their last checkpoint on the next start.
+        let scheduler = executor.makeScheduler(store: store)
+        let signals = SignalForwarder([SIGINT, SIGTERM]) { scheduler.cancel($0) }
         let failed = try executor.execute(ordered, plan: plan, store: store)
+        if let sig = signals.received {
+            store.event(["event": "run-interrupted", "signal": String(sig)])
+            FileHandle.standardError.write(Data("interrupted: \(failed.filter { $0.value == "interrupted" }.count) runs stopped; run the same command again to resume them\n".utf8))
+            throw ExitCode(128 + sig)
+        }
         for t in ResultTable.make(plan, store: store) {
             try t.write(to: spec.resultsDir)
             print(t.markdown)

@@ -1,0 +1,125 @@
+import Experiments
+import Foundation
+import XCTest
+
+/// The runner under concurrency and interruption, with real processes: two runners on one
+/// results folder, and runners killed (SIGKILL) or interrupted (SIGINT) at seeded random
+/// moments, then rerun. The tables must equal an uninterrupted run's.
+final class RunnerRobustnessTests: XCTestCase {
+    var work: URL!
+
+    override func setUpWithError() throws {
+        work = FileManager.default.temporaryDirectory.appendingPathComponent("csit-robust-\(getpid())-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+
+    /// A runner process started in the background.
+    func start(_ args: [String]) throws -> (Process, Pipe) {
+        let p = Process()
+        p.executableURL = CLIRunner.executable
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["CSIT_THREADS"] = "1"
+        p.environment = env
+        p.currentDirectoryURL = CLIRunner.repositoryRoot
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        return (p, pipe)
+    }
+
+    /// The main table without its run-id-free parts varying: the Markdown itself.
+    func table(_ results: URL) throws -> String { try String(contentsOf: results.appendingPathComponent("main.md"), encoding: .utf8) }
+
+    /// csit processes still running that were started for `results` (children included).
+    func leftoverProcesses(_ spec: String) -> [String] {
+        let ps = Process()
+        ps.executableURL = URL(fileURLWithPath: "/bin/ps")
+        ps.arguments = ["-eo", "pid,stat,args"]
+        let pipe = Pipe()
+        ps.standardOutput = pipe
+        try? ps.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        ps.waitUntilExit()
+        return text.split(separator: "\n").map(String.init).filter { $0.contains(spec) && !$0.contains(" Z") && $0.contains("csit") }
+    }
+
+    func testTwoRunnersOnOneFolderBothSucceedWithCompleteTables() throws {
+        let reference = work.appendingPathComponent("ref"), shared = work.appendingPathComponent("shared")
+        let refSpec = try TinySpec.write(results: reference.path, in: work, file: "ref.yaml", withSSL: true)
+        var (status, out) = try CLIRunner.run(["run", refSpec])
+        XCTAssertEqual(status, 0, out)
+        let spec = try TinySpec.write(results: shared.path, in: work, file: "shared.yaml", withSSL: true)
+        let a = try start(["run", spec]), b = try start(["run", spec, "--jobs", "2"])
+        let outA = String(decoding: a.1.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let outB = String(decoding: b.1.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        a.0.waitUntilExit(); b.0.waitUntilExit()
+        XCTAssertEqual(a.0.terminationStatus, 0, outA)
+        XCTAssertEqual(b.0.terminationStatus, 0, outB)
+        for out in [outA, outB] {
+            XCTAssertFalse(out.split(separator: "\n").contains { $0.hasPrefix("failed ") || $0.contains(" failed:") }, out)
+        }
+        XCTAssertEqual(try table(shared), try table(reference), "the shared folder's table equals a single runner's")
+        // Every run ran exactly once: each child started for it beyond the first found it held
+        // by the other runner's child and stepped back.
+        let events = try String(contentsOf: shared.appendingPathComponent("events.jsonl"), encoding: .utf8).split(separator: "\n")
+        let plan = try Plan.make(try ExperimentSpec.load(spec, checkPaths: false))
+        for r in plan.runs {
+            let starts = events.filter { $0.contains("\"event\":\"started\"") && $0.contains(r.id) }.count
+            let held = events.filter { $0.contains("\"event\":\"held-elsewhere\"") && $0.contains(r.id) }.count
+            XCTAssertEqual(starts - held, 1, "run \(r.id): \(starts) children started, \(held) stepped back")
+        }
+    }
+
+    /// Runners killed with SIGKILL or interrupted with SIGINT at seeded moments, rerun each
+    /// time: the final table equals the uninterrupted run's, no csit process and no
+    /// temporary file remain, and an interrupted runner exits 130.
+    func testKilledAndInterruptedRunnersResumeToTheSameTables() throws {
+        let reference = work.appendingPathComponent("ref"), chaos = work.appendingPathComponent("chaos")
+        let refSpec = try TinySpec.write(results: reference.path, in: work, file: "ref.yaml", withSSL: true, epochs: 2)
+        var (status, out) = try CLIRunner.run(["run", refSpec])
+        XCTAssertEqual(status, 0, out)
+        let spec = try TinySpec.write(results: chaos.path, in: work, file: "chaos.yaml", withSSL: true, epochs: 2)
+        var rng = SplitMix(seed: 0xC4A05)
+        var interrupted = 0
+        for round in 0..<6 {
+            let (p, pipe) = try start(["run", spec, "--jobs", "2"])
+            let delay = 0.3 + Double(rng.next() % 1500) / 1000
+            Thread.sleep(forTimeInterval: delay)
+            let sig = round % 2 == 0 ? SIGINT : SIGKILL
+            if p.isRunning { kill(p.processIdentifier, sig) }
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            if p.terminationReason == .exit && p.terminationStatus == 0 { continue }   // finished before the signal
+            interrupted += 1
+            if sig == SIGINT { XCTAssertEqual(p.terminationStatus, 130, "round \(round): \(text)") }
+            // Children die with their runner (SIGKILL included), promptly.
+            let deadline = Date().addingTimeInterval(10)
+            while !leftoverProcesses(spec).isEmpty && Date() < deadline { usleep(50_000) }
+            XCTAssertEqual(leftoverProcesses(spec), [], "round \(round) (signal \(sig)) left csit processes")
+        }
+        XCTAssertGreaterThan(interrupted, 0, "no round was interrupted: the delays are too long for this machine")
+        (status, out) = try CLIRunner.run(["run", spec])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertEqual(try table(chaos), try table(reference))
+        let leftovers = FileManager.default.enumerator(atPath: chaos.path)!.compactMap { $0 as? String }
+            .filter { $0.contains(".tmp") || $0.hasSuffix("~") }
+        XCTAssertEqual(leftovers, [], "temporary files remain")
+    }
+}
+
+/// A seeded generator for the chaos schedule.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
