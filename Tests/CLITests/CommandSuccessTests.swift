@@ -1,0 +1,102 @@
+import Foundation
+import Training
+import XCTest
+
+/// The success paths of the commands a user starts with: data describe and split, train,
+/// evaluate on the run's own test split, model check, run with --jobs/--threads and --run,
+/// and the Slurm scripts (a golden, no cluster needed).
+final class CommandSuccessTests: XCTestCase {
+    var work: URL!
+    let nct = "Tests/HistoDataTests/Fixtures/nct"
+
+    override func setUpWithError() throws {
+        work = FileManager.default.temporaryDirectory.appendingPathComponent("csit-ok-\(getpid())-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+
+    func testDataDescribeAndSplit() throws {
+        var (status, out) = try CLIRunner.run(["data", "describe", "--dataset", "nct", "--root", nct])
+        XCTAssertEqual(status, 0, out)
+        try CLIRunner.assertGolden(out.replacingOccurrences(of: CLIRunner.repositoryRoot.path, with: "<repo>"), "data-describe-nct.txt")
+        let manifest = work.appendingPathComponent("folds.csv")
+        (status, out) = try CLIRunner.run(["data", "split", "--dataset", "nct", "--root", nct, "--folds", "3", "--seed", "1",
+                                           "--output", manifest.path])
+        XCTAssertEqual(status, 0, out)
+        let sha = try String(contentsOf: manifest.appendingPathExtension("sha256"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(out.contains("27 images, sha256 \(sha)"), out)
+        let rows = try String(contentsOf: manifest, encoding: .utf8).split(separator: "\n").dropFirst()
+        XCTAssertEqual(rows.count, 27)
+        XCTAssertEqual(Set(rows.map { $0.split(separator: ",", omittingEmptySubsequences: false)[4] }), ["0", "1", "2"],
+                       "every image in one of 3 folds")
+    }
+
+    /// `csit evaluate` on the run's own manifest reproduces the run's test metrics, and
+    /// `csit model check` loads its checkpoint completely.
+    func testTrainThenEvaluateAndCheckTheCheckpoint() throws {
+        let run = work.appendingPathComponent("run")
+        var (status, out) = try CLIRunner.run([
+            "train", "--mode", "ft", "--dataset", "nct", "--data-path", nct, "--folds", "3", "--fold", "1",
+            "--model", "csit-tiny", "--input-size", "32", "--token-stride", "8", "--epochs", "2", "--batch-size", "6",
+            "--warmup-epochs", "0", "--output", run.path])
+        XCTAssertEqual(status, 0, out)
+        let trained = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("metrics.json"))) as! [String: Any]
+        let eval = work.appendingPathComponent("eval"), features = work.appendingPathComponent("features.csv")
+        (status, out) = try CLIRunner.run([
+            "evaluate", "--checkpoint", run.appendingPathComponent("model.safetensors").path, "--preset", "csit-tiny",
+            "--image-size", "32", "--token-stride", "8", "--data", run.appendingPathComponent("manifest.csv").path,
+            "--root", nct, "--dataset", "nct", "--output", eval.path, "--features", features.path, "--threads", "1"])
+        XCTAssertEqual(status, 0, out)
+        let evaluated = try JSONSerialization.jsonObject(with: Data(contentsOf: eval.appendingPathComponent("metrics.json"))) as! [String: Any]
+        for key in ["accuracy", "macroF1", "kappa"] {
+            XCTAssertEqual(try XCTUnwrap(evaluated[key] as? Double), try XCTUnwrap(trained[key] as? Double), accuracy: 1e-9, key)
+        }
+        let featureRows = try String(contentsOf: features, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(featureRows.count, 1 + 9, "a header and the 9 test images of fold 1")
+        (status, out) = try CLIRunner.run([
+            "model", "check", "--checkpoint", run.appendingPathComponent("model.safetensors").path, "--preset", "csit-tiny",
+            "--image-size", "32", "--token-stride", "8", "--classes", "9"])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.hasPrefix("loaded "), out)
+        XCTAssertFalse(out.contains("freshly initialised") || out.contains("dropped"), out)
+    }
+
+    /// `--jobs 2 --threads 1`: both runs in parallel, each with the thread count asked for
+    /// (recorded in provenance, not in the id); `--run ID` on a done run does nothing.
+    func testRunWithJobsThreadsAndASingleRun() throws {
+        let results = work.appendingPathComponent("res")
+        let spec = try TinySpec.write(results: results.path, in: work)
+        var (status, out) = try CLIRunner.run(["run", spec, "--jobs", "2", "--threads", "1"])
+        XCTAssertEqual(status, 0, out)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: results.appendingPathComponent("runs").path)
+        XCTAssertEqual(runs.count, 3)
+        for id in runs {
+            let prov = try JSONSerialization.jsonObject(with: Data(contentsOf: results.appendingPathComponent("runs/\(id)/provenance.json"))) as! [String: Any]
+            XCTAssertEqual(prov["threads"] as? Int, 1, id)
+            XCTAssertEqual((prov["execution"] as? [String: Any])?["threads"] as? Int, 1, id)
+        }
+        let model = results.appendingPathComponent("runs/\(runs[0])/model.safetensors")
+        let before = try FileManager.default.attributesOfItem(atPath: model.path)[.modificationDate] as! Date
+        (status, out) = try CLIRunner.run(["run", spec, "--run", runs[0]])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: model.path)[.modificationDate] as! Date, before)
+        (status, out) = try CLIRunner.run(["run", spec, "--run", "nosuchrun"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("no run 'nosuchrun' in this plan"), out)
+    }
+
+    /// The sbatch scripts, without a cluster: one job for the SSL pretraining, one array for
+    /// the downstream runs depending on it.
+    func testSlurmScriptsGolden() throws {
+        let spec = try TinySpec.write(results: work.appendingPathComponent("res").path, in: work, withSSL: true)
+        let (status, out) = try CLIRunner.run(["run", spec, "--executor", "slurm", "--dry-run", "--cpus-per-task", "4",
+                                               "--mem", "8G", "--time", "01:00:00", "--partition", "cpu", "--array-parallelism", "2"])
+        XCTAssertEqual(status, 0, out)
+        let binary = realpath(CLIRunner.executable.path, nil).map { p in defer { free(p) }; return String(cString: p) } ?? ""
+        let normalised = out.replacingOccurrences(of: binary, with: "<csit>")
+            .replacingOccurrences(of: work.path, with: "<work>")
+            .replacingOccurrences(of: CLIRunner.repositoryRoot.path, with: "<repo>")
+        try CLIRunner.assertGolden(normalised, "slurm-dry-run.txt")
+    }
+}
