@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CSiTKit", "HistoData", "Evaluation", "TensorKit"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "HistoData"]),
         .testTarget(name: "CLITests", dependencies: ["csit", "HistoData", "TensorKit", "Evaluation", "Experiments", "Training"],
-                    resources: [.copy("Golden")]),
+                    resources: [.copy("Golden"), .copy("Hostile")]),
         .testTarget(name: "CSiTKitTests", dependencies: ["CSiTKit", "NeuralKit", "TensorKit"],
                     resources: [.copy("Fixtures")]),
     ]

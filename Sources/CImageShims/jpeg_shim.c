@@ -33,7 +33,7 @@ static void shim_emit_message(j_common_ptr cinfo, int level) {
 }
 
 int csit_jpeg_decode(const uint8_t *data, size_t size, uint8_t **out, int *width, int *height,
-                     char *err, size_t err_len) {
+                     long long max_pixels, char *err, size_t err_len) {
     struct jpeg_decompress_struct cinfo;
     struct shim_error jerr;
     uint8_t *volatile pixels = NULL;
@@ -51,6 +51,12 @@ int csit_jpeg_decode(const uint8_t *data, size_t size, uint8_t **out, int *width
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
+    if ((long long)cinfo.image_width * (long long)cinfo.image_height > max_pixels) {
+        *width = (int)cinfo.image_width;
+        *height = (int)cinfo.image_height;
+        jpeg_destroy_decompress(&cinfo);
+        return 2;
+    }
     cinfo.out_color_space = JCS_RGB;
     if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
         cinfo.out_color_space = JCS_CMYK;

@@ -20,7 +20,7 @@ static void ignore_warning(const char *module, const char *fmt, va_list ap) {
 }
 
 int csit_tiff_decode(const char *path, int page, uint8_t **out, int *width, int *height,
-                     int *pages, char *err, size_t err_len) {
+                     int *pages, long long max_pixels, char *err, size_t err_len) {
     TIFFSetErrorHandler(record_error);
     TIFFSetWarningHandler(ignore_warning);
     last_error[0] = 0;
@@ -53,6 +53,12 @@ int csit_tiff_decode(const char *path, int page, uint8_t **out, int *width, int 
         snprintf(err, err_len, "unsupported TIFF layout: %s", emsg[0] ? emsg : (last_error[0] ? last_error : "empty image"));
         TIFFClose(tif);
         return 1;
+    }
+    if ((long long)w * (long long)h > max_pixels) {
+        *width = (int)w;
+        *height = (int)h;
+        TIFFClose(tif);
+        return 2;
     }
     uint32_t *raster = _TIFFmalloc((tmsize_t)w * h * sizeof(uint32_t));
     uint8_t *pixels = malloc((size_t)w * h * 3);

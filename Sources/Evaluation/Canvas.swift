@@ -27,8 +27,12 @@ public struct Canvas {
         (image.pixels[i], image.pixels[i + 1], image.pixels[i + 2]) = c
     }
 
+    /// Fills the part of the rectangle that lies on the canvas (none when it lies outside).
     public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, _ c: Color) {
-        for yy in Swift.max(0, y)..<Swift.min(image.height, y + h) { for xx in Swift.max(0, x)..<Swift.min(image.width, x + w) { set(xx, yy, c) } }
+        let (y0, y1) = (Swift.max(0, y), Swift.min(image.height, y &+ Swift.max(h, 0)))
+        let (x0, x1) = (Swift.max(0, x), Swift.min(image.width, x &+ Swift.max(w, 0)))
+        guard y0 < y1, x0 < x1 else { return }
+        for yy in y0..<y1 { for xx in x0..<x1 { set(xx, yy, c) } }
     }
 
     public mutating func rect(x: Int, y: Int, width w: Int, height h: Int, _ c: Color) {
@@ -38,6 +42,9 @@ public struct Canvas {
 
     /// A line of the given thickness (Bresenham, thickened with a square brush).
     public mutating func line(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, _ c: Color, thickness: Int = 1) {
+        // Endpoints far off the canvas are clipped to the segment's visible part first, so a
+        // wild coordinate costs no more steps than the canvas has pixels.
+        guard let (x0, y0, x1, y1) = clip(x0, y0, x1, y1, margin: thickness) else { return }
         var (x, y) = (x0, y0)
         let dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1
         var err = dx + dy
@@ -49,6 +56,21 @@ public struct Canvas {
             if e2 >= dy { err += dy; x += sx }
             if e2 <= dx { err += dx; y += sy }
         }
+    }
+
+    /// The part of the segment inside the canvas grown by `margin` (Liang–Barsky), nil when
+    /// none of it is.
+    func clip(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, margin: Int) -> (Int, Int, Int, Int)? {
+        let (lo, hiX, hiY) = (Double(-margin), Double(width + margin), Double(height + margin))
+        let (ax, ay, dx, dy) = (Double(x0), Double(y0), Double(x1) - Double(x0), Double(y1) - Double(y0))
+        var (t0, t1) = (0.0, 1.0)
+        for (p, q) in [(-dx, ax - lo), (dx, hiX - ax), (-dy, ay - lo), (dy, hiY - ay)] {
+            if p == 0 { if q < 0 { return nil }; continue }
+            let r = q / p
+            if p < 0 { t0 = Swift.max(t0, r) } else { t1 = Swift.min(t1, r) }
+            if t0 > t1 { return nil }
+        }
+        return (Int((ax + t0 * dx).rounded()), Int((ay + t0 * dy).rounded()), Int((ax + t1 * dx).rounded()), Int((ay + t1 * dy).rounded()))
     }
 
     /// Width in pixels of `text` at `scale`.

@@ -10,7 +10,8 @@ public enum Plots {
         let cell = Swift.max(44, Swift.min(90, 640 / Swift.max(C, 1)))
         let nameWidth = (m.classes.map { Canvas.textWidth($0) }.max() ?? 0) + 16
         let left = nameWidth + 30, top = 70
-        var cv = Canvas(width: left + C * cell + 30, height: top + C * cell + nameWidth + 60)
+        // At least as wide as the title, so one or two classes do not clip it.
+        var cv = Canvas(width: Swift.max(left + C * cell + 30, Canvas.textWidth(title) + 40), height: top + C * cell + nameWidth + 60)
         cv.text(title, x: cv.width / 2, y: 16, scale: 2, anchor: .center)
         cv.text("predicted", x: left + C * cell / 2, y: top + C * cell + nameWidth + 20, anchor: .center)
         cv.text("true", x: 8, y: top + C * cell / 2 - 8)
@@ -40,8 +41,15 @@ public enum Plots {
         var x0: Int, y0: Int, w: Int, h: Int
         var xMin: Double, xMax: Double, yMin: Double, yMax: Double
 
-        func px(_ x: Double) -> Int { x0 + Int((x - xMin) / Swift.max(xMax - xMin, 1e-12) * Double(w)) }
-        func py(_ y: Double) -> Int { y0 + h - Int((y - yMin) / Swift.max(yMax - yMin, 1e-12) * Double(h)) }
+        func px(_ x: Double) -> Int { x0 + Self.pixels((x - xMin) / Swift.max(xMax - xMin, 1e-12) * Double(w)) }
+        func py(_ y: Double) -> Int { y0 + h - Self.pixels((y - yMin) / Swift.max(yMax - yMin, 1e-12) * Double(h)) }
+
+        /// A pixel offset from a data offset: non-finite and huge values are pinned to a few
+        /// canvases away (where clipping drops them) instead of trapping in `Int(_:)`.
+        static func pixels(_ v: Double) -> Int {
+            guard v.isFinite else { return v > 0 ? 100_000 : -100_000 }
+            return Int(Swift.min(Swift.max(v, -100_000), 100_000))
+        }
 
         func draw(on cv: inout Canvas, xLabel: String, yLabel: String, xTicks: Int = 5, yTicks: Int = 5, integerX: Bool = false) {
             for i in 0...yTicks {
@@ -101,7 +109,9 @@ public enum Plots {
         let all = series.flatMap(\.1).filter(\.isFinite)
         let n = series.map(\.1.count).max() ?? 1
         var (lo, hi) = (all.min() ?? 0, all.max() ?? 1)
-        if hi - lo < 1e-12 { (lo, hi) = (lo - 0.5, hi + 0.5) }
+        // Constant series get a unit range; ranges beyond Double's (±1e308) are halved first.
+        if !(hi - lo).isFinite { (lo, hi) = (lo / 2, hi / 2) }
+        if hi - lo < 1e-12 * Swift.max(1, abs(hi)) { (lo, hi) = (lo - 0.5 * Swift.max(1, abs(lo)), hi + 0.5 * Swift.max(1, abs(hi))) }
         let pad = (hi - lo) * 0.05
         let ax = Axes(x0: 100, y0: 56, w: 440, h: 290, xMin: 1, xMax: Double(Swift.max(n, 2)), yMin: lo - pad, yMax: hi + pad)
         cv.text(title, x: cv.width / 2, y: 12, anchor: .center)

@@ -26,8 +26,17 @@ public struct ExperimentSpec {
     public static func load(_ path: String, overrides: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment,
                             checkPaths: Bool = true) throws -> ExperimentSpec {
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) }
-        catch { throw SpecError.syntax(SpecLocation(file: path, line: 0, column: 0), "cannot read the file: \(error.localizedDescription)") }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw SpecError.unreadable(path, "no such file") }
+        guard !isDir.boolValue else { throw SpecError.unreadable(path, "it is a folder, not a spec file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SpecError.unreadable(path, String(cString: strerror(access(path, R_OK) == 0 ? EIO : errno)))
+        }
+        guard data.count <= SpecLimits.maxBytes else {
+            throw SpecError.tooLarge(SpecLocation(file: path, line: 0, column: 0), "\(data.count) bytes, more than \(SpecLimits.maxBytes)")
+        }
+        guard let decoded = String(data: data, encoding: .utf8) else { throw SpecError.unreadable(path, "not UTF-8 text") }
+        text = decoded
         return try parse(text, file: path, overrides: overrides, environment: environment, checkPaths: checkPaths)
     }
 
@@ -51,8 +60,15 @@ public struct ExperimentSpec {
         for (path, loc) in spec.sweepKeys() where SpecSchema.shape(at: path) == nil {
             throw SpecError.sweepKey(loc, path: path.joined(separator: "."), suggestion: SpecSchema.allPaths().closest(to: path.joined(separator: ".")))
         }
+        try spec.checkRunCount()
+        // Each swept value once against the shape at its key path (not the whole tree once
+        // per point, which made large sweeps quadratic).
+        var seen = Set<String>()
         for point in try spec.sweepPoints() {
-            try SpecSchema.validate(spec.applying(point), SpecSchema.root, path: "", checkPaths: checkPaths, baseDir: baseDir)
+            for (path, value) in point where seen.insert(path.joined(separator: ".") + "\u{0}" + value.canonical).inserted {
+                guard let shape = SpecSchema.shape(at: path) else { continue }
+                try SpecSchema.validate(value, shape, path: path.joined(separator: "."), checkPaths: checkPaths, baseDir: baseDir)
+            }
         }
         return spec
     }

@@ -27,7 +27,8 @@ public struct FrozenPlan: Codable, Sendable {
     /// that share a folder add their runs) and writes it atomically.
     public func write(to store: RunStore) throws {
         var merged = FrozenPlan.read(store)?.runs ?? []
-        for r in runs where !merged.contains(where: { $0.id == r.id }) { merged.append(r) }
+        var known = Set(merged.map(\.id))
+        for r in runs where known.insert(r.id).inserted { merged.append(r) }
         var out = self
         out.runs = merged
         let e = JSONEncoder()

@@ -72,6 +72,7 @@ public struct Plan {
             return id
         }
         let seeds = spec.tree.value(at: ["protocol", "seeds"])?.stringList.compactMap(UInt64.init) ?? [0]
+        try spec.checkRunCount()
         for point in try spec.sweepPoints() {
             let tree = spec.applying(point)
             let sweepLabel = point.map { "\($0.path.joined(separator: "."))=\($0.value.canonical)" }.joined(separator: ", ")
@@ -125,4 +126,56 @@ struct DataHashes {
         splits[splitKey] = h
         return h
     }
+}
+
+extension ExperimentSpec {
+    /// - Throws: `SpecError.tooLarge` naming the count and the keys that multiply it when the
+    ///   spec could plan more than `SpecLimits.maxRuns` runs.
+    func checkRunCount() throws {
+        let bound = runCountBound()
+        guard bound.count <= SpecLimits.maxRuns else {
+            let count = bound.count == Int.max ? "more than \(Int.max)" : "\(bound.count)"
+            throw SpecError.tooLarge(SpecLocation(file: file, line: 0, column: 0),
+                                     "it plans up to \(count) runs, more than \(SpecLimits.maxRuns) ("
+                                     + bound.factors.joined(separator: " × ") + ")")
+        }
+    }
+
+    /// An upper bound on the runs the spec plans, computed without expanding it, and the
+    /// factors that multiply it (`sweep.grid.train.lr: 300`, `protocol.seeds: 5`, …).
+    func runCountBound() -> (count: Int, factors: [String]) {
+        var factors: [(String, Int)] = []
+        if let sweep = tree["sweep"] {
+            for section in ["grid", "zip"] {
+                guard case .mapping(let pairs, _)? = sweep[section] else { continue }
+                if section == "grid" {
+                    for (k, v) in pairs { factors.append(("sweep.grid.\(k)", v.sequenceCount ?? 1)) }
+                } else if let first = pairs.first {
+                    factors.append(("sweep.zip", first.value.sequenceCount ?? 1))
+                }
+            }
+            if let n = sweep["list"]?.sequenceCount { factors.append(("sweep.list", n)) }
+        }
+        let p = tree["protocol"]
+        factors.append(("protocol.seeds", p?["seeds"]?.sequenceCount ?? 1))
+        // Downstream modes, plus one SSL pretraining per point and seed where one is planned.
+        let modes = tree["modes"]?.stringList ?? []
+        let ssl = modes.contains { RunConfig.Mode(rawValue: $0)?.needsSSLCheckpoint ?? false } || (tree["ssl"] != nil && modes.isEmpty)
+        factors.append(("modes", Swift.max(modes.count + (ssl ? 1 : 0), 1)))
+        let folds = p?["folds"]?.scalarString.flatMap(Int.init) ?? 1
+        factors.append(("protocol.folds", p?["run_folds"]?.sequenceCount ?? folds))
+        factors.append(("protocol.zooms", p?["zooms"]?.sequenceCount ?? 1))
+        factors.append(("protocol.label_fractions", p?["label_fractions"]?.sequenceCount ?? 1))
+        var count = 1
+        for (_, n) in factors {
+            let (r, overflow) = count.multipliedReportingOverflow(by: Swift.max(n, 1))
+            count = overflow ? Int.max : r
+        }
+        return (count, factors.filter { $0.1 > 1 }.map { "\($0.0): \($0.1)" })
+    }
+}
+
+extension SpecValue {
+    /// The number of items of a list.
+    var sequenceCount: Int? { if case .sequence(let items, _) = self { return items.count }; return nil }
 }

@@ -12,6 +12,19 @@ public struct RunStore: Sendable {
 
     public func dir(_ id: String) -> URL { root.appendingPathComponent("runs/\(id)") }
 
+    /// Creates `url` (and its parents) as a folder.
+    ///
+    /// - Throws: `RunStoreError.notAFolder` naming the path when a file stands in the way.
+    public static func makeFolder(_ url: URL) throws {
+        var isDir: ObjCBool = false
+        var p = url
+        // The first existing path on the way down must be a folder.
+        while !FileManager.default.fileExists(atPath: p.path, isDirectory: &isDir) && p.path != "/" { p.deleteLastPathComponent() }
+        guard isDir.boolValue else { throw RunStoreError.notAFolder(p.path) }
+        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        catch { throw RunStoreError.notAFolder(url.path) }
+    }
+
     /// What is known about a run from its folder.
     public enum State: String, Codable, Sendable { case done, failed, running, notStarted = "not started" }
 
@@ -39,7 +52,7 @@ public struct RunStore: Sendable {
                        updated: ISO8601DateFormatter().string(from: Date()))
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try FileManager.default.createDirectory(at: dir(id), withIntermediateDirectories: true)
+        try Self.makeFolder(dir(id))
         try AtomicFile.write(try e.encode(s), to: dir(id).appendingPathComponent("state.json"))
     }
 
@@ -49,7 +62,7 @@ public struct RunStore: Sendable {
     ///
     /// - Returns: false when another live process holds it.
     public func lock(_ id: String) throws -> Bool {
-        try FileManager.default.createDirectory(at: dir(id), withIntermediateDirectories: true)
+        try Self.makeFolder(dir(id))
         let path = dir(id).appendingPathComponent("lock").path
         let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw RunStoreError.cannotLock(path, String(cString: strerror(errno))) }
@@ -126,10 +139,13 @@ final class HeldLocks: @unchecked Sendable {
 /// Results-folder failures.
 public enum RunStoreError: Error, CustomStringConvertible {
     case cannotLock(String, String)
+    /// A file where the results folder or a run folder must be.
+    case notAFolder(String)
 
     public var description: String {
         switch self {
         case let .cannotLock(path, why): return "\(path): cannot open the run lock: \(why)"
+        case let .notAFolder(path): return "\(path): expected a folder (of the results), found a file"
         }
     }
 }

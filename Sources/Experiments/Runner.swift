@@ -44,7 +44,7 @@ public struct ProcessLauncher: RunLauncher {
         // orphaned before it asked.
         env["CSIT_PARENT_PID"] = String(getpid())
         p.environment = env
-        try FileManager.default.createDirectory(at: store.dir(run.id), withIntermediateDirectories: true)
+        try RunStore.makeFolder(store.dir(run.id))
         let log = store.dir(run.id).appendingPathComponent("train.log")
         if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
         let h = try FileHandle(forWritingTo: log)

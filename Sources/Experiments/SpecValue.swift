@@ -33,20 +33,26 @@ public indirect enum SpecValue: Equatable, Sendable {
     ///
     /// - Throws: `SpecError.syntax` with libyaml's position and message.
     public static func parse(_ text: String, file: String) throws -> SpecValue {
+        try SpecLimits.check(text, file: file)
         let node: Node?
         do { node = try Yams.compose(yaml: text) }
         catch let e as YamlError {
             throw SpecError.syntax(SpecLocation(file: file, line: 0, column: 0), "\(e)")
         }
         guard let node else { return .mapping([], SpecLocation(file: file, line: 1, column: 1)) }
-        return try convert(node, file: file)
+        var budget = SpecLimits.maxValues
+        return try convert(node, file: file, budget: &budget)
     }
 
-    static func convert(_ node: Node, file: String) throws -> SpecValue {
+    /// Converts Yams' tree, counting the values produced: aliases are shared in Yams' tree
+    /// but expand here, so an alias bomb stops at the budget instead of exhausting memory.
+    static func convert(_ node: Node, file: String, budget: inout Int) throws -> SpecValue {
         let loc = SpecLocation(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
+        budget -= 1
+        guard budget >= 0 else { throw SpecError.tooLarge(loc, "it expands to more than \(SpecLimits.maxValues) values (aliases?)") }
         switch node {
         case .scalar(let s): return .scalar(s.string, loc)
-        case .sequence(let s): return .sequence(try s.map { try convert($0, file: file) }, loc)
+        case .sequence(let s): return .sequence(try s.map { try convert($0, file: file, budget: &budget) }, loc)
         case .mapping(let m):
             var pairs: [(String, SpecValue)] = []
             for (k, v) in m {
@@ -54,7 +60,7 @@ public indirect enum SpecValue: Equatable, Sendable {
                 if pairs.contains(where: { $0.0 == key }) {
                     throw SpecError.duplicateKey(SpecLocation(file: file, line: k.mark?.line ?? 0, column: k.mark?.column ?? 0), key)
                 }
-                pairs.append((key, try convert(v, file: file)))
+                pairs.append((key, try convert(v, file: file, budget: &budget)))
             }
             return .mapping(pairs.map { (key: $0.0, value: $0.1) }, loc)
         }
@@ -136,12 +142,16 @@ public enum SpecError: Error, CustomStringConvertible, Equatable {
     case setting(String, String)
     /// A key a spec may not set, and where it is set instead.
     case notInSpec(SpecLocation, path: String, instead: String)
+    /// The spec file cannot be read (missing, a folder, not UTF-8, no permission).
+    case unreadable(String, String)
+    /// A spec beyond the limits of `SpecLimits` (size, nesting, expanded values, runs).
+    case tooLarge(SpecLocation, String)
 
     public var description: String {
         switch self {
         case let .syntax(l, m): return "\(l): YAML syntax error: \(m)"
         case let .unknownKey(l, p, s): return "\(l): unknown key '\(p)'" + (s.map { " (did you mean '\($0)'?)" } ?? "")
-        case let .type(l, p, e): return "\(l): \(p): expected \(e)"
+        case let .type(l, p, e): return p.isEmpty ? "\(l): expected \(e) at the top level" : "\(l): \(p): expected \(e)"
         case let .range(l, p, v, e): return "\(l): \(p) = \(v): expected \(e)"
         case let .missing(l, p): return "\(l): missing required key '\(p)'"
         case let .missingPath(l, p, f): return "\(l): \(p): no such file or folder '\(f)'"
@@ -151,6 +161,8 @@ public enum SpecError: Error, CustomStringConvertible, Equatable {
         case let .sweepKey(l, p, s): return "\(l): sweep over '\(p)', which is not a spec key" + (s.map { " (did you mean '\($0)'?)" } ?? "")
         case let .setting(source, m): return "\(source): \(m)"
         case let .notInSpec(l, p, i): return "\(l): \(p) is not a spec key: \(i)"
+        case let .tooLarge(l, why): return "\(l): spec too large: \(why)"
+        case let .unreadable(path, why): return "\(path): cannot read the spec: \(why)"
         }
     }
 }

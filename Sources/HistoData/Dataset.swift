@@ -73,10 +73,11 @@ public struct Dataset: Sendable {
     public static func imageFolder(root: URL, kind: DatasetKind = .imageFolder) throws -> Dataset {
         let entries: [URL]
         do {
-            entries = try FileManager.default.contentsOfDirectory(at: root, includingPropertiesForKeys: [.isDirectoryKey],
-                                                                  options: [.skipsHiddenFiles])
+            // By name, so a root that is a symbolic link lists the folder it points to.
+            entries = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { !$0.hasPrefix(".") }
+                .map { root.appendingPathComponent($0) }
         } catch { throw DatasetError.notAFolder(root.path) }
-        let classDirs = entries.filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
+        let classDirs = entries.filter(ImageFiles.isDirectory)
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
         guard !classDirs.isEmpty else { throw DatasetError.noClassFolders(root.path) }
         var samples: [Sample] = []

@@ -9,6 +9,15 @@ public enum ImageDecoder {
     /// File formats recognised by their first bytes.
     public enum Format: String, Sendable { case png = "PNG", jpeg = "JPEG", tiff = "TIFF" }
 
+    /// The most pixels an image may have: checked from its header before any pixel buffer
+    /// is allocated, so a 200-byte file claiming 20000 × 20000 fails at once. 64 MP by
+    /// default (8000 × 8000; patches are far smaller); `CSIT_MAX_IMAGE_PIXELS` changes it.
+    /// Whole slides go through the slide reader instead.
+    public static let maxPixels: Int = {
+        if let s = ProcessInfo.processInfo.environment["CSIT_MAX_IMAGE_PIXELS"], let n = Int(s), n > 0 { return n }
+        return 64_000_000
+    }()
+
     /// File extensions treated as images when scanning folders.
     public static let extensions: Set<String> = ["png", "jpg", "jpeg", "tif", "tiff", "svs"]
 
@@ -53,6 +62,10 @@ public enum ImageDecoder {
         let ok = bytes.withUnsafeBytes { raw in png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count) }
         guard ok != 0 else { throw ImageError.corrupt(path: path, format: "PNG", reason: message()) }
         let (w, h) = (Int(image.width), Int(image.height))
+        guard w * h <= maxPixels else {
+            png_image_free(&image)
+            throw ImageError.tooLarge(path: path, width: w, height: h, limit: maxPixels)
+        }
         // 16-bit files: asking for 8-bit output would make libpng treat the samples as
         // linear light and re-encode them to sRGB; read them as they are and scale by 1/257.
         let sixteen = image.format & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0
@@ -81,8 +94,9 @@ public enum ImageDecoder {
         var w: Int32 = 0, h: Int32 = 0
         var err = [CChar](repeating: 0, count: 256)
         let rc = bytes.withUnsafeBytes { raw in
-            csit_jpeg_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &out, &w, &h, &err, err.count)
+            csit_jpeg_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &out, &w, &h, Int64(maxPixels), &err, err.count)
         }
+        if rc == 2 { throw ImageError.tooLarge(path: path, width: Int(w), height: Int(h), limit: maxPixels) }
         guard rc == 0, let out else {
             throw ImageError.corrupt(path: path, format: "JPEG", reason: String(cString: err))
         }
@@ -94,7 +108,8 @@ public enum ImageDecoder {
         var out: UnsafeMutablePointer<UInt8>?
         var w: Int32 = 0, h: Int32 = 0, pages: Int32 = 0
         var err = [CChar](repeating: 0, count: 512)
-        let rc = csit_tiff_decode(path, Int32(page), &out, &w, &h, &pages, &err, err.count)
+        let rc = csit_tiff_decode(path, Int32(page), &out, &w, &h, &pages, Int64(maxPixels), &err, err.count)
+        if rc == 2 { throw ImageError.tooLarge(path: path, width: Int(w), height: Int(h), limit: maxPixels) }
         guard rc == 0, let out else {
             throw ImageError.corrupt(path: path, format: "TIFF", reason: String(cString: err))
         }

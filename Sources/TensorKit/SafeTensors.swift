@@ -3,6 +3,8 @@ import Foundation
 /// Errors reading or writing a safetensors file; each names the file.
 public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
+    /// Writing failed (full disk, no permission, a folder in the way).
+    case unwritable(path: String, reason: String)
     case truncated(path: String, expected: Int, actual: Int)
     case badHeader(path: String, reason: String)
     case unsupportedDType(path: String, tensor: String, dtype: String)
@@ -11,6 +13,7 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .unreadable(p, r): return "\(p): cannot read safetensors file: \(r)"
+        case let .unwritable(p, r): return "\(p): cannot write the file: \(r)"
         case let .truncated(p, e, a): return "\(p): truncated safetensors file: needs \(e) bytes, has \(a)"
         case let .badHeader(p, r): return "\(p): invalid safetensors header: \(r)"
         case let .unsupportedDType(p, t, d):
@@ -33,12 +36,14 @@ public enum SafeTensors {
         let path = url.path
         let bytes: Data
         do { bytes = try Data(contentsOf: url, options: .alwaysMapped) }
-        catch { throw SafeTensorsError.unreadable(path: path, reason: error.localizedDescription) }
+        catch { throw SafeTensorsError.unreadable(path: path, reason: AtomicFile.reason(error)) }
         guard bytes.count >= 8 else { throw SafeTensorsError.truncated(path: path, expected: 8, actual: bytes.count) }
         var headerLen: UInt64 = 0
         for i in 0..<8 { headerLen |= UInt64(bytes[bytes.startIndex + i]) << (8 * UInt64(i)) }
         guard headerLen <= UInt64(bytes.count - 8) else {
-            throw SafeTensorsError.truncated(path: path, expected: 8 + Int(clamping: headerLen), actual: bytes.count)
+            // A plausible length means a cut file; an absurd one (2⁶³) a damaged length field.
+            if headerLen < 1 << 40 { throw SafeTensorsError.truncated(path: path, expected: 8 + Int(headerLen), actual: bytes.count) }
+            throw SafeTensorsError.badHeader(path: path, reason: "its length field says \(headerLen) bytes, but the file has \(bytes.count - 8) after it")
         }
         let dataStart = 8 + Int(headerLen)
         let json: Any
@@ -103,7 +108,7 @@ public enum SafeTensors {
 
     /// Writes F32 tensors (names sorted) atomically: a temporary file renamed into place.
     ///
-    /// - Throws: `SafeTensorsError.unreadable` when the file cannot be written.
+    /// - Throws: `SafeTensorsError.unwritable` when the file cannot be written.
     public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
         let names = tensors.keys.sorted()
         var header: [String: Any] = [:]
@@ -152,22 +157,32 @@ public enum AtomicFile {
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         do {
             guard FileManager.default.createFile(atPath: tmp.path, contents: nil) else {
-                throw SafeTensorsError.unreadable(path: url.path, reason: "cannot create \(tmp.path)")
+                throw SafeTensorsError.unwritable(path: url.path, reason: "cannot create \(tmp.path): \(String(cString: strerror(errno)))")
             }
             let handle = try FileHandle(forWritingTo: tmp)
             try handle.write(contentsOf: data)
             try handle.synchronize()
             try handle.close()
             if rename(tmp.path, url.path) != 0 {
-                throw SafeTensorsError.unreadable(path: url.path, reason: String(cString: strerror(errno)))
+                throw SafeTensorsError.unwritable(path: url.path, reason: String(cString: strerror(errno)))
             }
         } catch let e as SafeTensorsError {
             try? FileManager.default.removeItem(at: tmp)
             throw e
         } catch {
             try? FileManager.default.removeItem(at: tmp)
-            throw SafeTensorsError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw SafeTensorsError.unwritable(path: url.path, reason: Self.reason(error))
         }
+    }
+
+    /// A one-line reason for a Foundation error (its POSIX cause when there is one).
+    static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(posix.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        return ns.localizedDescription
     }
 
     /// Removes the temporary files of writers that died mid-write (SIGKILL): `.NAME.tmp-PID-…`

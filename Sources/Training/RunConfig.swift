@@ -103,7 +103,7 @@ public struct RunConfig: Equatable, Sendable {
         if mode.needsSSLCheckpoint && initCheckpoint == nil { throw bad("init_checkpoint", "none", "an SSL checkpoint for mode \(mode.rawValue)") }
         if let f = fold { guard let k = folds, f < k else { throw bad("fold", f, "0..<folds (folds: \(folds.map(String.init) ?? "unset"))") } }
         if mode == .mlp && representationSize == nil { throw bad("representation_size", "none", "R for mode mlp") }
-        do { _ = try modelConfig() } catch let e as ModelConfigError { throw bad("model", preset, e.description) }
+        do { _ = try modelConfig() } catch let e as ModelConfigError { throw RunConfigError.model(e.description) }
     }
 }
 
@@ -111,9 +111,12 @@ public struct RunConfig: Equatable, Sendable {
 public enum RunConfigError: Error, CustomStringConvertible, Equatable {
     case invalid(key: String, value: String, expected: String)
     case unknownKey(String, file: String, suggestion: String?)
+    /// The architecture the settings describe cannot be built.
+    case model(String)
 
     public var description: String {
         switch self {
+        case .model(let why): return "model: \(why)"
         case let .invalid(k, v, e): return "\(k) = \(v): expected \(e)"
         case let .unknownKey(k, f, s): return "\(f): unknown key '\(k)'" + (s.map { " (did you mean '\($0)'?)" } ?? "")
         }

@@ -96,7 +96,7 @@ struct RunExperimentCommand: ParsableCommand {
         let deps = Set(selected.compactMap(\.dependsOn))
         selected = plan.runs.filter { r in selected.contains { $0.id == r.id } || deps.contains(r.id) }
         let ordered = selected.filter { $0.config.mode == .ssl } + selected.filter { $0.config.mode != .ssl }
-        try FileManager.default.createDirectory(at: spec.resultsDir, withIntermediateDirectories: true)
+        do { try RunStore.makeFolder(spec.resultsDir) } catch let e as RunStoreError { throw ValidationError(e.description) }
         // Temporary files of writers killed mid-write (a results folder is never left with them).
         AtomicFile.removeStale(in: spec.resultsDir)
         for r in plan.runs { AtomicFile.removeStale(in: store.dir(r.id)) }

@@ -72,6 +72,16 @@ final class SafeTensorsTests: XCTestCase {
             }
         }
         try expectError(Data(), "zero.safetensors") { if case .truncated = $0 { return true }; return false }
+        // A length field of 2⁶³: one clear line, no negative byte counts.
+        try expectError(Data([0, 0, 0, 0, 0, 0, 0, 0x80]) + Data("{}".utf8), "huge-length.safetensors") {
+            $0.description.hasSuffix("invalid safetensors header: its length field says 9223372036854775808 bytes, but the file has 2 after it")
+        }
+        // A write that fails says so (not "cannot read").
+        let folder = temporaryURL("a-folder.safetensors")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        XCTAssertThrowsError(try SafeTensors.write(["x": Tensor([1], shape: [1])], to: folder)) { e in
+            XCTAssertTrue("\(e)".hasPrefix("\(folder.path): cannot write the file: "), "\(e)")
+        }
         try expectError(good.prefix(good.count - 10), "cut.safetensors") { if case .badOffsets = $0 { return true }; return false }
         try expectError(good.prefix(20), "header-cut.safetensors") { if case .truncated = $0 { return true }; return false }
         var badJSON = good
