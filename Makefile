@@ -5,7 +5,7 @@ APT_PACKAGES := libopenblas-dev libpng-dev libtiff-dev libjpeg-dev pkg-config
 TEST_FLAGS   ?= -c release
 BENCH_ARGS   ?=
 
-.PHONY: deps build test test-slurm mutate bench bench-vs-torch demo reproduce clean
+.PHONY: deps build test test-slurm fuzz mutate bench bench-vs-torch demo reproduce clean
 
 ## deps: install the system libraries (apt; quiet and quick when already present)
 deps:
@@ -31,6 +31,10 @@ test: deps
 test-slurm: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	tools/with-slurm.sh $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing --filter SlurmTests
+
+## fuzz: libFuzzer on the spec loader, the safetensors reader and the PNG/JPEG/TIFF decoders (FUZZ_SECONDS each, default 600)
+fuzz: deps
+	tools/fuzz.sh
 
 ## mutate: plant known bugs one by one; fails when the suite misses one (tools/mutate.py)
 mutate: deps

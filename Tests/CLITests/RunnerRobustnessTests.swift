@@ -1,4 +1,5 @@
 import Experiments
+import Training
 import Foundation
 import XCTest
 
@@ -108,6 +109,33 @@ final class RunnerRobustnessTests: XCTestCase {
         let leftovers = FileManager.default.enumerator(atPath: chaos.path)!.compactMap { $0 as? String }
             .filter { $0.contains(".tmp") || $0.hasSuffix("~") }
         XCTAssertEqual(leftovers, [], "temporary files remain")
+    }
+}
+
+extension RunnerRobustnessTests {
+    /// A results folder moved (or mounted elsewhere) keeps its run ids and resumes its runs:
+    /// downstream runs name their SSL model by run id, not by path.
+    func testAMovedResultsFolderResumesItsRuns() throws {
+        let a = work.appendingPathComponent("a"), b = work.appendingPathComponent("moved/b")
+        let specA = try TinySpec.write(results: a.path, in: work, file: "a.yaml", withSSL: true)
+        var (status, out) = try CLIRunner.run(["run", specA])
+        XCTAssertEqual(status, 0, out)
+        try FileManager.default.createDirectory(at: b.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: a, to: b)
+        let specB = try TinySpec.write(results: b.path, in: work, file: "b.yaml", withSSL: true)
+        let plan = try Plan.make(try ExperimentSpec.load(specB, checkPaths: false))
+        let store = RunStore(root: b)
+        XCTAssertTrue(plan.runs.allSatisfy { store.isDone($0.id) }, "the same ids in the moved folder")
+        // An ssl-ft run interrupted after its checkpoint: it must resume in the new place.
+        let sslft = try XCTUnwrap(plan.runs.first { $0.config.mode == .sslft })
+        try FileManager.default.removeItem(at: store.dir(sslft.id).appendingPathComponent("state.json"))
+        (status, out) = try CLIRunner.run(["run", specB])
+        XCTAssertEqual(status, 0, out)
+        // One job: the child's progress went to the terminal (out), its stdout to train.log.
+        let log = try String(contentsOf: store.dir(sslft.id).appendingPathComponent("train.log"), encoding: .utf8) + out
+        XCTAssertTrue(log.contains("resuming after epoch 1 of 1"), log)
+        XCTAssertFalse(log.contains("cannot resume"), log)
+        XCTAssertTrue(store.isDone(sslft.id))
     }
 }
 
