@@ -14,7 +14,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 # (name, file, original text, planted text, XCTest filter that must fail)
 MUTATIONS = [
-    ("hard-label loss ignores label_smoothing", "Sources/Training/Trainer.swift",
+    ("hard-label loss ignores label_smoothing", "Sources/Training/TrainingTask.swift",
      "labels: labels, labelSmoothing: c.labelSmoothing)", "labels: labels)",
      "SettingEffectTests"),
     ("pos_embed decays", "Sources/CSiTKit/SSLObjective.swift",
@@ -42,7 +42,7 @@ MUTATIONS = [
     ("spec train block loses a setting", "Sources/Experiments/Resolver.swift",
      'p.entries += try block(tree, ["train", mode.rawValue])', 'p.entries += []',
      "SpecSettingsTests"),
-    ("mixup_prob ignored", "Sources/Training/Trainer.swift",
+    ("mixup_prob ignored", "Sources/Training/TrainingTask.swift",
      "(c.mixup, c.cutmix, c.mixupProbability, c.labelSmoothing)", "(c.mixup, c.cutmix, 1.0, c.labelSmoothing)",
      "SettingEffectTests"),
     ("split_seed ignored", "Sources/Training/RunData.swift",
@@ -56,8 +56,8 @@ MUTATIONS = [
      "    public static var availableThreads: Int { depth > 0 || globalDepth > 0 ? 1 : _threads }\n"
      "    nonisolated(unsafe) static var globalDepth = 0",
      None),  # planted below together with its writer
-    ("prefetcher keeps its producer after cancel", "Sources/HistoData/Prefetcher.swift",
-     "        s.produce = nil\n", "",
+    ("a dropped prefetcher leaves its workers blocked", "Sources/HistoData/Prefetcher.swift",
+     "    deinit { cancel() }", "    deinit {}",
      "LoaderTests"),
     ("dependents of a failed SSL run are started", "Sources/Experiments/Scheduler.swift",
      "if let dep = r.dependsOn, let why = outcome.failed[dep] {", "if let dep = r.dependsOn, let why = outcome.failed[dep], false {",
@@ -65,6 +65,9 @@ MUTATIONS = [
     ("run lock ignores other processes", "Sources/Experiments/RunStore.swift",
      "        return errno == EWOULDBLOCK\n", "        return false\n",
      "RunStoreTests"),
+    ("frozen probe trains the backbone", "Sources/CSiTKit/CSiTModel.swift",
+     "        freeze()\n        for m in [rotHead, contrastiveHead]", "        for m in [rotHead, contrastiveHead]",
+     "TrainerTests"),
     ("fine-tune gradient of the heads wrong", "Sources/CSiTKit/SSLObjective.swift",
      "+ output.contrastive.crossEntropy(labels: labels, labelSmoothing: labelSmoothing)",
      "+ output.contrastive.crossEntropy(labels: labels, labelSmoothing: labelSmoothing) * 1.01",

@@ -194,3 +194,14 @@ extension CSiTModel {
         }
     }
 }
+
+extension CSiTModel {
+    /// Freezes the backbone (tokenizer, tokens, positional embedding, blocks, norm) and
+    /// leaves the heads and their representation layers trainable: the frozen-probe
+    /// protocols (linear and MLP evaluation).
+    public func freezeBackbone() {
+        freeze()
+        for m in [rotHead, contrastiveHead] as [Module] { m.unfreeze() }
+        for m in [preLogitsRot, preLogitsContrastive].compactMap({ $0 }) { m.unfreeze() }
+    }
+}

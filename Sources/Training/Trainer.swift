@@ -59,29 +59,20 @@ public final class Trainer {
         let c = config
         try c.validate()
         if let t = execution.threads { Parallel.configure(threads: t) }
-        try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try enc.encode(c), to: runDir.appendingPathComponent("config.json"))
-
         let data = try RunData.resolve(c)
         let runID = try RunIdentity.id(c, dataSHA256: data.contentHash)
-        try data.manifest?.write(to: runDir.appendingPathComponent("manifest.csv"))
+        let artifacts = RunArtifacts(runDir: runDir)
+        try artifacts.begin(config: c, manifest: data.manifest)
         let classes = data.train.classes
-        let mc = try c.modelConfig()
+        let task = TaskFamily.make(c)
         var initRNG = RNG(seed: c.seed, stream: "init")
-        let model = CSiTModel(config: mc, mode: c.mode == .ssl ? .ssl : .finetune(classes: classes.count), rng: &initRNG)
+        let model = CSiTModel(config: try c.modelConfig(), mode: task.modelMode(classes: classes.count), rng: &initRNG)
         if let ckpt = try initCheckpointPath() {
             let report = try model.loadPretrained(contentsOf: URL(fileURLWithPath: ckpt))
             reporter?.note("initialised from \(ckpt): \(report.loaded.count) tensors loaded"
                            + (report.resized.isEmpty ? "" : ", positional embedding resized"))
         }
-        let frozenBackbone = c.mode.freezesBackbone
-        if frozenBackbone {
-            model.freeze()
-            for m in [model.rotHead, model.contrastiveHead] as [Module] { m.unfreeze() }
-            for m in [model.preLogitsRot, model.preLogitsContrastive].compactMap({ $0 }) { m.unfreeze() }
-        }
+        task.prepare(model)
         let optimizer = AdamW(groups: model.parameterGroups(weightDecay: c.weightDecay))
 
         let cache = execution.cacheImages ? ImageCache(capacityBytes: execution.cacheMiB << 20) : nil
@@ -105,19 +96,17 @@ public final class Trainer {
         }
 
         for epoch in start..<c.epochs {
-            var record = try trainEpoch(epoch, model: model, optimizer: optimizer, data: train, schedule: schedule,
-                                        frozenBackbone: frozenBackbone, hasCheckpoint: epoch > 0)
+            var record = try trainEpoch(epoch, task: task, model: model, optimizer: optimizer, data: train, schedule: schedule,
+                                        hasCheckpoint: epoch > 0)
             let last = epoch == c.epochs - 1
             if let evalData, !data.testIndices.isEmpty, (epoch + 1) % c.evalEvery == 0 || last {
                 let (m, _) = try Evaluator.evaluate(model, data: evalData, classes: classes)
-                let v = m.summaryValues
-                record.validation = v
+                record.validation = m.summaryValues
                 reporter?.note(String(format: "epoch %d: loss %.4f, test accuracy %.4f, macro F1 %.4f", epoch + 1, record.loss,
                                       m.accuracy, m.macroF1))
                 if let score = c.bestMetric.value(in: m), best.map({ score > $0 }) ?? true {
                     best = score
-                    try SafeTensors.write(model.stateDict(), metadata: ["epoch": String(epoch), c.bestMetric.rawValue: String(score)],
-                                          to: runDir.appendingPathComponent("best.safetensors"))
+                    try artifacts.writeBest(model, epoch: epoch, metric: c.bestMetric, score: score)
                 }
             } else {
                 reporter?.note(String(format: "epoch %d: loss %.4f", epoch + 1, record.loss))
@@ -126,9 +115,8 @@ public final class Trainer {
                 // The same images every epoch, so the pictures show what the model learned.
                 let (views, _) = try train.sslViews(epoch: 0, step: 0, order: train.indices)
                 var rng = RNG(seed: c.seed, stream: "reconstruction-picture")
-                let grid = RunReport.reconstructionGrid(model: model, batch: SSLBatch.make(views: views, rng: &rng), epoch: epoch)
-                try grid.writePNG(to: runDir.appendingPathComponent("reconstruction.png"))
-                try grid.writePNG(to: runDir.appendingPathComponent(String(format: "reconstruction_epoch%03d.png", epoch + 1)))
+                try artifacts.writeReconstruction(RunReport.reconstructionGrid(model: model, batch: SSLBatch.make(views: views, rng: &rng),
+                                                                               epoch: epoch), epoch: epoch)
             }
             try log.append(record)
             try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch, best: best, runID: runID, to: checkpointURL)
@@ -137,37 +125,27 @@ public final class Trainer {
             }
         }
 
-        try SafeTensors.write(model.stateDict(), metadata: ["mode": c.mode.rawValue, "classes": classes.joined(separator: "|")],
-                              to: runDir.appendingPathComponent("model.safetensors"))
+        try artifacts.writeModel(model, mode: c.mode, classes: classes)
         var metrics: ClassificationMetrics?
         if let evalData, !data.testIndices.isEmpty {
             let (m, predictions) = try Evaluator.evaluate(model, data: evalData, classes: classes)
             metrics = m
-            try AtomicFile.write(Data(predictions.utf8), to: runDir.appendingPathComponent("predictions.csv"))
-            try AtomicFile.write(try m.json(), to: runDir.appendingPathComponent("metrics.json"))
+            try artifacts.writeEvaluation(m, predictions: predictions)
         }
-        let predictions = try? PredictionsFile(contentsOf: runDir.appendingPathComponent("predictions.csv"))
-        try RunReport.write(config: c, records: log.records, metrics: metrics, predictions: predictions, runDir: runDir)
+        try artifacts.writeReport(config: c, records: log.records, metrics: metrics)
         return RunResult(runDir: runDir, records: log.records, metrics: metrics, interrupted: false)
     }
 
     /// One epoch of training.
-    func trainEpoch(_ epoch: Int, model: CSiTModel, optimizer: AdamW, data: TrainingData, schedule: CosineSchedule,
-                    frozenBackbone: Bool, hasCheckpoint: Bool) throws -> EpochRecord {
+    func trainEpoch(_ epoch: Int, task: TrainingTask, model: CSiTModel, optimizer: AdamW, data: TrainingData, schedule: CosineSchedule,
+                    hasCheckpoint: Bool) throws -> EpochRecord {
         let c = config
         let steps = data.stepsPerEpoch
         let order = data.order(epoch: epoch)
-        let ssl = c.mode == .ssl
-        if frozenBackbone && !c.linearEvalTrainMode { model.eval() } else { model.train() }
+        task.setMode(model)
         let seed = c.seed
         let producer = Prefetcher<StepBatch>(count: steps, workers: execution.workers, depth: 2) { step in
-            if ssl {
-                let (views, _) = try data.sslViews(epoch: epoch, step: step, order: order)
-                var rng = RNG(seed: seed, stream: "corrupt").derived("e\(epoch)", step)
-                return .ssl(SSLBatch.make(views: views, rng: &rng))
-            }
-            let (images, labels) = try data.labeledBatch(epoch: epoch, step: step, order: order)
-            return .labeled(images, labels)
+            try task.batch(data, epoch: epoch, step: step, order: order)
         }
         var lossSum = 0.0
         var parts: [String: Double] = [:]
@@ -180,31 +158,11 @@ public final class Trainer {
             lastLR = lr
             model.reseedStochasticLayers(RNG(seed: seed, stream: "stochastic").derived("e\(epoch)", step))
             model.zeroGrad()
-            var loss: Tensor
-            var stepParts: [String: Double] = [:]
-            switch batch {
-            case .ssl(let b):
-                let l = model.sslLosses(model.ssl(b.corrupted), rotationLabels: b.rotationLabels, clean: b.clean)
-                loss = l.total
-                stepParts = ["rot": Double(l.rotation.item), "con": Double(l.contrastive.item), "rec": Double(l.reconstruction.item)]
-            case .labeled(let images, let labels):
-                var rng = RNG(seed: seed, stream: "mix").derived("e\(epoch)", step)
-                let classes = model.rotHead.outputs
-                if !frozenBackbone && (c.mixup > 0 || c.cutmix > 0) {
-                    var mix = BatchMixing.MixupConfig()
-                    (mix.mixupAlpha, mix.cutmixAlpha, mix.probability, mix.labelSmoothing) = (c.mixup, c.cutmix, c.mixupProbability, c.labelSmoothing)
-                    let targets = BatchMixing.mix(images, labels: labels, classes: classes, config: mix, rng: &rng)
-                    if c.randomErasing > 0 { BatchMixing.randomErase(images, probability: c.randomErasing, rng: &rng) }
-                    loss = SSLObjective.finetuneLoss(model.classify(images), softTargets: targets)
-                } else {
-                    if !frozenBackbone && c.randomErasing > 0 { BatchMixing.randomErase(images, probability: c.randomErasing, rng: &rng) }
-                    loss = SSLObjective.finetuneLoss(model.classify(images), labels: labels, labelSmoothing: c.labelSmoothing)
-                }
-            }
+            var rng = RNG(seed: seed, stream: "mix").derived("e\(epoch)", step)
+            let (loss, stepParts) = task.loss(model, batch, rng: &rng)
             var value = Double(loss.item)
             if faultInjection?(epoch, step) == true { value = .nan }
             guard value.isFinite else {
-                producer.cancel()
                 throw TrainingError.nonFinite(epoch: epoch, step: step, loss: "\(value)",
                                               lastCheckpoint: hasCheckpoint ? checkpointURL.path : nil)
             }
@@ -224,10 +182,4 @@ public final class Trainer {
                            lossParts: parts.mapValues { $0 / Double(steps) },
                            imagesPerSecond: Double(steps * c.batchSize) / seconds, seconds: seconds, validation: nil)
     }
-}
-
-/// What a loader worker hands the training loop.
-enum StepBatch {
-    case ssl(SSLBatch)
-    case labeled(Tensor, [Int])
 }

@@ -1,0 +1,52 @@
+import CSiTKit
+import Evaluation
+import Foundation
+import HistoData
+import TensorKit
+
+/// Every file a run writes into its folder, each written atomically: `config.json`,
+/// `manifest.csv`, `best.safetensors`, `model.safetensors`, `predictions.csv`,
+/// `metrics.json`, SSL reconstructions and the report.
+struct RunArtifacts {
+    let runDir: URL
+
+    func url(_ name: String) -> URL { runDir.appendingPathComponent(name) }
+
+    /// Creates the folder and writes the configuration and the split.
+    func begin(config: RunConfig, manifest: Manifest?) throws {
+        try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try enc.encode(config), to: url("config.json"))
+        try manifest?.write(to: url("manifest.csv"))
+    }
+
+    /// The checkpoint that scored best so far on `metric`.
+    func writeBest(_ model: CSiTModel, epoch: Int, metric: Metric, score: Double) throws {
+        try SafeTensors.write(model.stateDict(), metadata: ["epoch": String(epoch), metric.rawValue: String(score)], to: url("best.safetensors"))
+    }
+
+    /// The latest reconstruction picture, and one per epoch.
+    func writeReconstruction(_ grid: Canvas, epoch: Int) throws {
+        try grid.writePNG(to: url("reconstruction.png"))
+        try grid.writePNG(to: url(String(format: "reconstruction_epoch%03d.png", epoch + 1)))
+    }
+
+    /// The final model (PyTorch key names, mode and classes in the metadata).
+    func writeModel(_ model: CSiTModel, mode: RunConfig.Mode, classes: [String]) throws {
+        try SafeTensors.write(model.stateDict(), metadata: ["mode": mode.rawValue, "classes": classes.joined(separator: "|")],
+                              to: url("model.safetensors"))
+    }
+
+    /// Test predictions and metrics.
+    func writeEvaluation(_ metrics: ClassificationMetrics, predictions: String) throws {
+        try AtomicFile.write(Data(predictions.utf8), to: url("predictions.csv"))
+        try AtomicFile.write(try metrics.json(), to: url("metrics.json"))
+    }
+
+    /// The report and its pictures.
+    func writeReport(config: RunConfig, records: [EpochRecord], metrics: ClassificationMetrics?) throws {
+        let predictions = try? PredictionsFile(contentsOf: url("predictions.csv"))
+        try RunReport.write(config: config, records: records, metrics: metrics, predictions: predictions, runDir: runDir)
+    }
+}

@@ -1,0 +1,106 @@
+import CSiTKit
+import Foundation
+import HistoData
+import NeuralKit
+import TensorKit
+
+/// What a loader worker hands the training loop.
+enum StepBatch {
+    case ssl(SSLBatch)
+    case labeled(Tensor, [Int])
+}
+
+/// What one family of modes contributes to a run: the model it builds and which parameters
+/// train, what a loader worker makes of a step, and the loss of a batch. The trainer owns
+/// everything the families share (data, optimiser, schedule, checkpoints, evaluation).
+protocol TrainingTask {
+    /// The model's head layout for `classes` classes.
+    func modelMode(classes: Int) -> CSiTModel.Mode
+    /// Freezes what does not train.
+    func prepare(_ model: CSiTModel)
+    /// Sets train or eval mode before an epoch.
+    func setMode(_ model: CSiTModel)
+    /// One step's batch, made on a loader thread (a pure function of epoch and step).
+    func batch(_ data: TrainingData, epoch: Int, step: Int, order: [Int]) throws -> StepBatch
+    /// The loss of a batch and its named parts (`rng` drives mixing and erasing).
+    func loss(_ model: CSiTModel, _ batch: StepBatch, rng: inout RNG) -> (total: Tensor, parts: [String: Double])
+}
+
+extension TrainingTask {
+    func prepare(_ model: CSiTModel) {}
+    func setMode(_ model: CSiTModel) { model.train() }
+
+    func batch(_ data: TrainingData, epoch: Int, step: Int, order: [Int]) throws -> StepBatch {
+        let (images, labels) = try data.labeledBatch(epoch: epoch, step: step, order: order)
+        return .labeled(images, labels)
+    }
+}
+
+/// The task of each mode.
+enum TaskFamily {
+    static func make(_ c: RunConfig) -> TrainingTask {
+        switch c.mode {
+        case .ssl: return SSLTask(seed: c.seed)
+        case .ft, .sslft: return SupervisedTask(config: c)
+        case .le, .mlp: return FrozenProbeTask(config: c)
+        }
+    }
+}
+
+/// Self-supervised pretraining: two corrupted views per image; rotation, contrastive and
+/// reconstruction losses weighted by the model's learned scalars.
+struct SSLTask: TrainingTask {
+    let seed: UInt64
+
+    func modelMode(classes: Int) -> CSiTModel.Mode { .ssl }
+
+    func batch(_ data: TrainingData, epoch: Int, step: Int, order: [Int]) throws -> StepBatch {
+        let (views, _) = try data.sslViews(epoch: epoch, step: step, order: order)
+        var rng = RNG(seed: seed, stream: "corrupt").derived("e\(epoch)", step)
+        return .ssl(SSLBatch.make(views: views, rng: &rng))
+    }
+
+    func loss(_ model: CSiTModel, _ batch: StepBatch, rng: inout RNG) -> (total: Tensor, parts: [String: Double]) {
+        guard case .ssl(let b) = batch else { preconditionFailure("SSLTask gets SSL batches") }
+        let l = model.sslLosses(model.ssl(b.corrupted), rotationLabels: b.rotationLabels, clean: b.clean)
+        return (l.total, ["rot": Double(l.rotation.item), "con": Double(l.contrastive.item), "rec": Double(l.reconstruction.item)])
+    }
+}
+
+/// Fine-tuning the whole model (from scratch or an SSL checkpoint): mixup/cutmix with
+/// smoothed soft targets, random erasing, smoothed hard labels when nothing is mixed.
+struct SupervisedTask: TrainingTask {
+    let config: RunConfig
+
+    func modelMode(classes: Int) -> CSiTModel.Mode { .finetune(classes: classes) }
+
+    func loss(_ model: CSiTModel, _ batch: StepBatch, rng: inout RNG) -> (total: Tensor, parts: [String: Double]) {
+        guard case .labeled(let images, let labels) = batch else { preconditionFailure("SupervisedTask gets labeled batches") }
+        let c = config
+        if c.mixup > 0 || c.cutmix > 0 {
+            var mix = BatchMixing.MixupConfig()
+            (mix.mixupAlpha, mix.cutmixAlpha, mix.probability, mix.labelSmoothing) = (c.mixup, c.cutmix, c.mixupProbability, c.labelSmoothing)
+            let targets = BatchMixing.mix(images, labels: labels, classes: model.rotHead.outputs, config: mix, rng: &rng)
+            if c.randomErasing > 0 { BatchMixing.randomErase(images, probability: c.randomErasing, rng: &rng) }
+            return (SSLObjective.finetuneLoss(model.classify(images), softTargets: targets), [:])
+        }
+        if c.randomErasing > 0 { BatchMixing.randomErase(images, probability: c.randomErasing, rng: &rng) }
+        return (SSLObjective.finetuneLoss(model.classify(images), labels: labels, labelSmoothing: c.labelSmoothing), [:])
+    }
+}
+
+/// Linear or MLP evaluation: a frozen backbone (in eval mode unless the published
+/// train-mode quirk is asked for), trainable heads, smoothed hard labels, no augmentation
+/// of the batch.
+struct FrozenProbeTask: TrainingTask {
+    let config: RunConfig
+
+    func modelMode(classes: Int) -> CSiTModel.Mode { .finetune(classes: classes) }
+    func prepare(_ model: CSiTModel) { model.freezeBackbone() }
+    func setMode(_ model: CSiTModel) { if config.linearEvalTrainMode { model.train() } else { model.eval() } }
+
+    func loss(_ model: CSiTModel, _ batch: StepBatch, rng: inout RNG) -> (total: Tensor, parts: [String: Double]) {
+        guard case .labeled(let images, let labels) = batch else { preconditionFailure("FrozenProbeTask gets labeled batches") }
+        return (SSLObjective.finetuneLoss(model.classify(images), labels: labels, labelSmoothing: config.labelSmoothing), [:])
+    }
+}
