@@ -24,9 +24,19 @@ public struct FrozenPlan: Codable, Sendable {
     public static func url(_ store: RunStore) -> URL { store.root.appendingPathComponent("plan.json") }
 
     /// Merges this plan's runs into the frozen plan already in the results folder (specs
-    /// that share a folder add their runs) and writes it atomically.
+    /// that share a folder add their runs; for a run already there this plan's entry wins,
+    /// so changed execution settings and labels take effect) and writes it atomically, under
+    /// a lock on `plan.lock` so two runners never drop each other's runs.
     public func write(to store: RunStore) throws {
-        var merged = FrozenPlan.read(store)?.runs ?? []
+        try RunStore.makeFolder(store.root)
+        let lockPath = store.root.appendingPathComponent("plan.lock").path
+        let fd = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw RunStoreError.cannotLock(lockPath, String(cString: strerror(errno))) }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX) == 0 else { throw RunStoreError.cannotLock(lockPath, String(cString: strerror(errno))) }
+        defer { flock(fd, LOCK_UN) }
+        let mine = Dictionary(runs.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var merged = (FrozenPlan.read(store)?.runs ?? []).map { mine[$0.id] ?? $0 }
         var known = Set(merged.map(\.id))
         for r in runs where known.insert(r.id).inserted { merged.append(r) }
         var out = self

@@ -117,7 +117,7 @@ struct DataHashes {
     mutating func hash(_ c: RunConfig) throws -> (String, Int) {
         let splitKey = [c.root, c.dataset.rawValue, c.task.rawValue, c.mode == .ssl ? "ssl" : "labeled", c.zoom ?? "",
                         c.folds.map(String.init) ?? "", String(c.groupByPatient), c.testFraction.map { "\($0)" } ?? "",
-                        String(c.testRoot == nil), String(c.splitSeed)].joined(separator: "|")
+                        c.testRoot ?? "-", String(c.splitSeed)].joined(separator: "|")
         if let h = splits[splitKey] { return h }
         guard FileManager.default.fileExists(atPath: c.root) else { return (SHA256.hex("missing:" + c.root), 0) }
         let datasetKey = "\(c.root)|\(c.dataset.rawValue)|\(c.task.rawValue)"

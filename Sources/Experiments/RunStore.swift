@@ -22,7 +22,7 @@ public struct RunStore: Sendable {
         while !FileManager.default.fileExists(atPath: p.path, isDirectory: &isDir) && p.path != "/" { p.deleteLastPathComponent() }
         guard isDir.boolValue else { throw RunStoreError.notAFolder(p.path) }
         do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
-        catch { throw RunStoreError.notAFolder(url.path) }
+        catch { throw RunStoreError.cannotCreate(url.path, AtomicFile.reason(error)) }
     }
 
     /// What is known about a run from its folder.
@@ -66,7 +66,18 @@ public struct RunStore: Sendable {
         let path = dir(id).appendingPathComponent("lock").path
         let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw RunStoreError.cannotLock(path, String(cString: strerror(errno))) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { close(fd); return false }
+        // A probe (lockIsLive's shared lock) can hold it for an instant: try a few times.
+        var attempt = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let err = errno
+            guard err == EWOULDBLOCK else {
+                close(fd)
+                throw RunStoreError.cannotLock(path, String(cString: strerror(err)) + " (does this filesystem support flock?)")
+            }
+            attempt += 1
+            if attempt == 5 { close(fd); return false }
+            usleep(20_000)
+        }
         let text = "\(ProcessInfo.processInfo.hostName) \(getpid())\n"
         _ = ftruncate(fd, 0)
         _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
@@ -109,19 +120,18 @@ public struct RunStore: Sendable {
         return try? JSONDecoder().decode(RunConfig.self, from: data)
     }
 
-    /// Appends an event to `events.jsonl` (one JSON object per line, with a timestamp).
+    /// Appends an event to `events.jsonl` (one JSON object per line, with a timestamp): one
+    /// `write` on a descriptor opened with O_APPEND, so two runners never tear a line.
     public func event(_ fields: [String: String]) {
         var f = fields
         f["time"] = ISO8601DateFormatter().string(from: Date())
         guard let data = try? JSONSerialization.data(withJSONObject: f, options: [.sortedKeys]) else { return }
-        let url = root.appendingPathComponent("events.jsonl")
         try? FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: url.path) { FileManager.default.createFile(atPath: url.path, contents: nil) }
-        if let h = try? FileHandle(forWritingTo: url) {
-            h.seekToEndOfFile()
-            h.write(data + Data("\n".utf8))
-            try? h.close()
-        }
+        let fd = open(root.appendingPathComponent("events.jsonl").path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        let line = data + Data("\n".utf8)
+        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
     }
 }
 
@@ -141,11 +151,14 @@ public enum RunStoreError: Error, CustomStringConvertible {
     case cannotLock(String, String)
     /// A file where the results folder or a run folder must be.
     case notAFolder(String)
+    /// The folder could not be created (permission, full disk, read-only filesystem).
+    case cannotCreate(String, String)
 
     public var description: String {
         switch self {
         case let .cannotLock(path, why): return "\(path): cannot open the run lock: \(why)"
         case let .notAFolder(path): return "\(path): expected a folder (of the results), found a file"
+        case let .cannotCreate(path, why): return "\(path): cannot create the folder: \(why)"
         }
     }
 }

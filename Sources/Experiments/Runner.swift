@@ -55,7 +55,7 @@ public struct ProcessLauncher: RunLauncher {
             try? h.close()
             onExit(proc.terminationStatus)
         }
-        try p.run()
+        do { try p.run() } catch { try? h.close(); throw error }
         return ChildProcess(process: p)
     }
 

@@ -53,6 +53,8 @@ public final class Scheduler: @unchecked Sendable {
     let store: Store
     /// How often runs held elsewhere are looked at again.
     public var recheckInterval: TimeInterval = 1
+    /// How long cancelled children get before SIGKILL.
+    public var cancelGrace: TimeInterval = 60
     /// Progress lines (started, done, failed, waiting).
     public var onUpdate: (@Sendable (String) -> Void)?
     /// Events for `events.jsonl`.
@@ -62,6 +64,7 @@ public final class Scheduler: @unchecked Sendable {
     private var exits: [(String, Int32)] = []
     private var cancelSignal: Int32?
     private var running: [String: LaunchedRun] = [:]
+    private var cancelledAt: Date?
 
     public init(jobs: Int, launcher: RunLauncher, store: Store) {
         self.jobs = Swift.max(1, jobs)
@@ -73,6 +76,7 @@ public final class Scheduler: @unchecked Sendable {
     public func cancel(_ signal: Int32) {
         condition.lock()
         cancelSignal = signal
+        cancelledAt = Date()
         let children = Array(running.values)
         condition.broadcast()
         condition.unlock()
@@ -89,6 +93,9 @@ public final class Scheduler: @unchecked Sendable {
         let total = runs.count
         let start = Date()
         var waitingElsewhere = Set<String>()
+        // Children that found their run locked although no process holds it (a lock that
+        // cannot be taken): after a few tries the run fails instead of cycling forever.
+        var heldRetries: [String: Int] = [:]
 
         func ready(_ r: PlannedRun) -> Bool { r.dependsOn.map { done.contains($0) || outcome.failed[$0] != nil } ?? true }
 
@@ -128,13 +135,28 @@ public final class Scheduler: @unchecked Sendable {
             }
             // Sleep until a child exits or cancel; runs held elsewhere are looked at again.
             if exits.isEmpty {
-                if waitingElsewhere.isEmpty || cancelSignal != nil { condition.wait() }
-                else { _ = condition.wait(until: Date().addingTimeInterval(recheckInterval)) }
+                if let sig = cancelSignal {
+                    // A child still starting up may miss the first signal: send it again now
+                    // and then, and SIGKILL what is left after the grace period.
+                    if !condition.wait(until: Date().addingTimeInterval(recheckInterval)) {
+                        cancelledAt = cancelledAt ?? Date()
+                        let kill = Date().timeIntervalSince(cancelledAt!) > cancelGrace
+                        for c in running.values { c.send(kill ? SIGKILL : sig) }
+                    }
+                } else if waitingElsewhere.isEmpty {
+                    condition.wait()
+                } else {
+                    _ = condition.wait(until: Date().addingTimeInterval(recheckInterval))
+                }
             }
             waitingElsewhere = waitingElsewhere.filter(store.isHeldElsewhere)
             for (id, status) in exits {
                 running[id] = nil
-                if status == heldElsewhereStatus, cancelSignal == nil, let r = runs.first(where: { $0.id == id }) {
+                if status == heldElsewhereStatus, !store.isHeldElsewhere(id) {
+                    heldRetries[id, default: 0] += 1
+                }
+                if status == heldElsewhereStatus, cancelSignal == nil, heldRetries[id, default: 0] < 5,
+                   let r = runs.first(where: { $0.id == id }) {
                     onEvent?(["event": "held-elsewhere", "run": id])
                     onUpdate?("\(id) is running elsewhere; waiting for it")
                     pending.append(r)

@@ -13,56 +13,36 @@ public enum SpecLimits {
     /// Most runs a plan may hold.
     public static let maxRuns = 100_000
 
-    /// Checks size and nesting on the text.
+    /// Checks size and nesting on the text. Deliberately coarse, so nothing slips past it:
+    /// every `[` and `{` counts (inside quotes and comments too), and at the start of a line
+    /// every space and every `-`, `?` and `:` does (indentation and compact nested entries);
+    /// all of YAML's line breaks end a line. Only a spec with hundreds of brackets in its text
+    /// is refused wrongly.
     ///
     /// - Throws: `SpecError.tooLarge` naming the line where the nesting limit is passed.
-    static func check(_ text: String, file: String) throws {
+    public static func check(_ text: String, file: String) throws {
         let bytes = text.utf8.count
         guard bytes <= maxBytes else {
             throw SpecError.tooLarge(SpecLocation(file: file, line: 0, column: 0), "\(bytes) bytes, more than \(maxBytes)")
         }
-        var flow = 0
-        var line = 1, column = 0
-        var atLineStart = true, indent = 0, dashes = 0
-        var quote: UInt8? = nil
-        var inComment = false
-        var previous: UInt8 = 0x0A
-        for c in text.utf8 {
+        var flow = 0, line = 1, column = 0
+        var atLineStart = true, lineStart = 0
+        for u in text.unicodeScalars {
             column += 1
-            if c == 0x0A {
-                line += 1
-                column = 0
-                (atLineStart, indent, dashes, inComment) = (true, 0, 0, false)
-                previous = c
-                if quote == 0x27 || quote == 0x22 { continue }   // quoted scalars may span lines
+            if u == "\n" || u == "\r" || u == "\u{85}" || u == "\u{2028}" || u == "\u{2029}" {
+                if u != "\r" { line += 1 }
+                (column, atLineStart, lineStart) = (0, true, 0)
                 continue
             }
-            if inComment { continue }
-            if let q = quote {
-                if c == q && (q == 0x27 || previous != 0x5C) { quote = nil }
-                previous = c
-                continue
-            }
-            if atLineStart {
-                if c == 0x20 { indent += 1; previous = c; continue }
-                if c == 0x2D { dashes += 1; previous = c; continue }   // "- - - x": one level per dash
+            if atLineStart && (u == " " || u == "\t" || u == "-" || u == "?" || u == ":") {
+                lineStart += 1
+            } else {
                 atLineStart = false
+                if u == "[" || u == "{" { flow += 1 } else if u == "]" || u == "}" { flow = Swift.max(0, flow - 1) }
             }
-            switch c {
-            case 0x23 where previous == 0x20 || previous == 0x0A || previous == 0x09: inComment = true
-            // A quote opens a scalar only where a token starts ("don't" is plain text).
-            case 0x27, 0x22 where [0x20, 0x09, 0x0A, 0x3A, 0x5B, 0x7B, 0x2C, 0x2D].contains(previous): quote = c
-            case 0x5B, 0x7B: flow += 1
-            case 0x5D, 0x7D: flow = Swift.max(0, flow - 1)
-            default: break
-            }
-            if flow + indent + dashes > maxDepth {
+            if flow + lineStart > maxDepth {
                 throw SpecError.tooLarge(SpecLocation(file: file, line: line, column: column), "nested deeper than \(maxDepth) levels")
             }
-            previous = c
-        }
-        if flow + indent + dashes > maxDepth {
-            throw SpecError.tooLarge(SpecLocation(file: file, line: line, column: Swift.max(column, 1)), "nested deeper than \(maxDepth) levels")
         }
     }
 }

@@ -154,7 +154,8 @@ public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
         let dir = url.deletingLastPathComponent()
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        // pid and host in the name: only this host can tell whether the writer is still alive.
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())@\(hostTag)-\(UInt32.random(in: 0...UInt32.max))")
         do {
             guard FileManager.default.createFile(atPath: tmp.path, contents: nil) else {
                 throw SafeTensorsError.unwritable(path: url.path, reason: "cannot create \(tmp.path): \(String(cString: strerror(errno)))")
@@ -176,7 +177,7 @@ public enum AtomicFile {
     }
 
     /// A one-line reason for a Foundation error (its POSIX cause when there is one).
-    static func reason(_ error: Error) -> String {
+    public static func reason(_ error: Error) -> String {
         let ns = error as NSError
         if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
             return String(cString: strerror(Int32(posix.code)))
@@ -185,8 +186,12 @@ public enum AtomicFile {
         return ns.localizedDescription
     }
 
-    /// Removes the temporary files of writers that died mid-write (SIGKILL): `.NAME.tmp-PID-…`
-    /// in `dir` whose process no longer exists on this host.
+    /// This host's name as it appears in temporary file names (no '-' or '/').
+    static let hostTag: String = ProcessInfo.processInfo.hostName.map { $0 == "-" || $0 == "/" ? "_" : $0 }.reduce("") { $0 + String($1) }
+
+    /// Removes the temporary files of writers on this host that died mid-write (SIGKILL):
+    /// `.NAME.tmp-PID@HOST-…` in `dir` whose process no longer exists. Files of other hosts
+    /// (a cluster's compute nodes on a shared filesystem) are never touched.
     ///
     /// - Returns: the number of files removed.
     @discardableResult
@@ -195,7 +200,9 @@ public enum AtomicFile {
         var removed = 0
         for name in names where name.hasPrefix(".") {
             guard let r = name.range(of: ".tmp-") else { continue }
-            let pidText = name[r.upperBound...].prefix { $0.isNumber }
+            let rest = name[r.upperBound...]
+            let pidText = rest.prefix { $0.isNumber }
+            guard rest.dropFirst(pidText.count).hasPrefix("@\(hostTag)-") else { continue }
             guard let pid = Int32(pidText), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
             if (try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))) != nil { removed += 1 }
         }

@@ -20,7 +20,7 @@ public struct RunData: Sendable {
         if c.mode == .ssl {
             if let z = c.zoom { dataset = dataset.filter { $0.zoom == z } }
             return RunData(train: dataset, trainIndices: Array(dataset.samples.indices), test: nil, testIndices: [], manifest: nil,
-                           contentHash: sslListingHash(dataset))
+                           contentHash: listingHash(dataset))
         }
         let manifest = try splitManifest(c, dataset: dataset)
         let indexOf = Dictionary(uniqueKeysWithValues: dataset.samples.enumerated().map { ($1.path, $0) })
@@ -49,7 +49,7 @@ public struct RunData: Sendable {
             }
             let filtered = c.zoom.map { z in t.filter { $0.zoom == z } } ?? t
             return RunData(train: dataset, trainIndices: train, test: filtered, testIndices: Array(filtered.samples.indices),
-                           manifest: manifestOut, contentHash: manifest.contentHash)
+                           manifest: manifestOut, contentHash: manifest.contentHash + "|test:" + listingHash(filtered))
         }
         return RunData(train: dataset, trainIndices: train, test: dataset, testIndices: test, manifest: manifestOut,
                        contentHash: manifest.contentHash)
@@ -62,10 +62,14 @@ public struct RunData: Sendable {
     public static func contentHash(_ c: RunConfig, dataset: Dataset) throws -> (hash: String, images: Int) {
         if c.mode == .ssl {
             let d = c.zoom.map { z in dataset.filter { $0.zoom == z } } ?? dataset
-            return (sslListingHash(d), d.samples.count)
+            return (listingHash(d), d.samples.count)
         }
         let m = try splitManifest(c, dataset: dataset)
-        return (m.contentHash, m.rows.count)
+        guard let testRoot = c.testRoot else { return (m.contentHash, m.rows.count) }
+        // A fixed test set is part of what the run computes: its listing joins the hash.
+        guard FileManager.default.fileExists(atPath: testRoot) else { return (m.contentHash + "|test:missing:" + testRoot, m.rows.count) }
+        let t = try Dataset.load(c.dataset, root: URL(fileURLWithPath: testRoot), task: c.task)
+        return (m.contentHash + "|test:" + listingHash(c.zoom.map { z in t.filter { $0.zoom == z } } ?? t), m.rows.count)
     }
 
     /// The folds or hold-out before the run's fold and label fraction are applied.
@@ -78,5 +82,8 @@ public struct RunData: Sendable {
                                  seed: c.splitSeed)
     }
 
-    static func sslListingHash(_ d: Dataset) -> String { SHA256.hex(d.samples.map(\.path).joined(separator: "\n")) }
+    /// The image listing's hash (paths, in order): a renamed, added or removed image changes
+    /// it; edited pixels under the same names do not (hashing every image's bytes at every
+    /// plan would cost a full read of the dataset).
+    static func listingHash(_ d: Dataset) -> String { SHA256.hex(d.samples.map(\.path).joined(separator: "\n")) }
 }

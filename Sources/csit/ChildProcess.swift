@@ -26,6 +26,11 @@ enum ChildProcess {
     static func dieWithParent() {
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
         guard let parent = ProcessInfo.processInfo.environment["CSIT_PARENT_PID"].flatMap(Int32.init) else { return }
         _ = csit_die_with_parent(SIGTERM)
         if getppid() != parent {

@@ -97,9 +97,6 @@ struct RunExperimentCommand: ParsableCommand {
         selected = plan.runs.filter { r in selected.contains { $0.id == r.id } || deps.contains(r.id) }
         let ordered = selected.filter { $0.config.mode == .ssl } + selected.filter { $0.config.mode != .ssl }
         do { try RunStore.makeFolder(spec.resultsDir) } catch let e as RunStoreError { throw ValidationError(e.description) }
-        // Temporary files of writers killed mid-write (a results folder is never left with them).
-        AtomicFile.removeStale(in: spec.resultsDir)
-        for r in plan.runs { AtomicFile.removeStale(in: store.dir(r.id)) }
         if dryRun && executor == "local" {
             print(plan.render(store: store), terminator: "")
             print("would run: " + ordered.filter { !store.isDone($0.id) }.map { String($0.id) }.joined(separator: " "))
@@ -124,6 +121,10 @@ struct RunExperimentCommand: ParsableCommand {
             print("watch with: csit status \(options.spec)")
             return
         }
+        // Temporary files of this host's writers killed mid-write (never another host's:
+        // compute nodes may be writing into the same folder).
+        AtomicFile.removeStale(in: spec.resultsDir)
+        for r in ordered where !store.lockIsLive(r.id) { AtomicFile.removeStale(in: store.dir(r.id)) }
         var frozen = plan
         frozen.runs = ordered
         try FrozenPlan(frozen, specPath: options.spec).write(to: store)

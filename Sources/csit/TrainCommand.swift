@@ -1,4 +1,5 @@
 import ArgumentParser
+import Experiments
 import Foundation
 import TensorKit
 import Training
@@ -114,6 +115,7 @@ enum RunSettingsFile {
         do { text = try String(contentsOfFile: path, encoding: .utf8) }
         catch { throw ValidationError("\(path): cannot read the file") }
         let node: Node?
+        do { try SpecLimits.check(text, file: path) } catch let e as SpecError { throw ValidationError(e.description) }
         do { node = try Yams.compose(yaml: text) } catch { throw ValidationError("\(path): YAML syntax error: \(error)") }
         guard let mapping = node?.mapping else { throw ValidationError("\(path): expected a mapping of run settings") }
         var patch = SettingsPatch()

@@ -1,5 +1,6 @@
 import XCTest
 import Experiments
+import TensorKit
 
 final class RunStoreTests: XCTestCase {
     func testLocksExcludeLiveHoldersAndTakeOverStaleOnes() throws {
@@ -33,5 +34,32 @@ final class RunStoreTests: XCTestCase {
         XCTAssertEqual(store.status("zzz").state, .notStarted)
         try store.setStatus("zzz", .done)
         XCTAssertTrue(store.isDone("zzz"))
+    }
+
+    /// Stale temporary files are removed only when their writer was on this host and is gone.
+    func testStaleTemporaryFilesOfThisHostOnly() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("csit-stale-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let host = ProcessInfo.processInfo.hostName.map { $0 == "-" || $0 == "/" ? "_" : $0 }.reduce("") { $0 + String($1) }
+        let names = [".a.tmp-999999@\(host)-1", ".b.tmp-999999@othernode-1", ".c.tmp-\(getpid())@\(host)-1", "d.json"]
+        for n in names { try "x".write(to: dir.appendingPathComponent(n), atomically: false, encoding: .utf8) }
+        XCTAssertEqual(AtomicFile.removeStale(in: dir), 1)
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)), Set(names.dropFirst()))
+    }
+
+    /// A run already in plan.json takes this plan's entry (changed execution settings apply).
+    func testFrozenPlanTakesTheNewestEntry() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("csit-frozen-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let store = RunStore(root: root)
+        let yaml = "name: f\nresults: \(root.path)\ndataset:\n  kind: nct\n  root: /nowhere\nmodes: [ft]\ntrain:\n  workers: %d\n"
+        for workers in [1, 3] {
+            let spec = try ExperimentSpec.parse(String(format: yaml, workers), file: "f.yaml", checkPaths: false)
+            try FrozenPlan(try Plan.make(spec), specPath: "f.yaml").write(to: store)
+        }
+        let frozen = try XCTUnwrap(FrozenPlan.read(store))
+        XCTAssertEqual(frozen.runs.count, 1, "workers is not part of the id")
+        XCTAssertEqual(frozen.runs[0].execution.workers, 3)
     }
 }

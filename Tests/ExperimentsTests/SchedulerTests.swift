@@ -19,6 +19,8 @@ final class SchedulerTests: XCTestCase {
         var duration: TimeInterval = 0.01
         /// Runs that block until signalled.
         var blocking = Set<String>()
+        /// Blocking runs that ignore every signal but SIGKILL (a child that missed SIGTERM).
+        var stubborn = Set<String>()
 
         final class Child: LaunchedRun, @unchecked Sendable {
             let stop = DispatchSemaphore(value: 0)
@@ -26,8 +28,11 @@ final class SchedulerTests: XCTestCase {
             let id: String
             init(_ id: String, owner: FakeLauncher) { (self.id, self.owner) = (id, owner) }
             func send(_ signal: Int32) {
-                owner?.lock.lock(); owner?.signalled[id] = signal; owner?.lock.unlock()
-                stop.signal()
+                owner?.lock.lock()
+                owner?.signalled[id] = signal
+                let ignores = owner?.stubborn.contains(id) ?? false
+                owner?.lock.unlock()
+                if !ignores || signal == SIGKILL { stop.signal() }
             }
         }
 
@@ -95,9 +100,8 @@ final class SchedulerTests: XCTestCase {
     /// A run another runner holds is waited for, then counted done, never failed.
     func testRunsHeldElsewhereAreWaitedFor() {
         let fake = FakeLauncher()
-        final class Other: @unchecked Sendable { let lock = NSLock(); var releaseAt = Date().addingTimeInterval(0.2) }
-        let other = Other()
-        let held: @Sendable (String) -> Bool = { id in id == "ssl-a" && Date() < other.releaseAt }
+        // The other runner holds ssl-a until it has finished it.
+        let held: @Sendable (String) -> Bool = { id in id == "ssl-a" && !fake.isDone("ssl-a") }
         // The other runner finishes ssl-a when it lets go of it.
         Thread.detachNewThread { Thread.sleep(forTimeInterval: 0.2); fake.lock.lock(); fake.done.insert("ssl-a"); fake.lock.unlock() }
         let outcome = scheduler(fake, jobs: 2, heldElsewhere: held).run([run("ssl-a"), run("a1", dependsOn: "ssl-a")])
@@ -127,5 +131,28 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(Set(outcome.cancelled), ["ssl-a", "ssl-b", "a1", "c"])
         XCTAssertEqual(fake.started.sorted(), ["ssl-a", "ssl-b"], "nothing starts after cancel")
         XCTAssertTrue(outcome.failed.isEmpty)
+    }
+
+    /// A child that ignores the forwarded signal gets it again, then SIGKILL after the grace.
+    func testCancelEscalatesToSIGKILL() {
+        let fake = FakeLauncher()
+        fake.blocking = ["ssl-a"]
+        fake.stubborn = ["ssl-a"]
+        let s = scheduler(fake, jobs: 1)
+        s.cancelGrace = 0.1
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { s.cancel(SIGINT) }
+        let outcome = s.run([run("ssl-a")])
+        XCTAssertEqual(fake.signalled["ssl-a"], SIGKILL)
+        XCTAssertEqual(outcome.cancelled, ["ssl-a"])
+    }
+
+    /// A run whose child keeps finding it locked while nobody holds it (a filesystem without
+    /// working locks) fails after a few tries instead of cycling forever.
+    func testALockNobodyHoldsFailsAfterRetries() {
+        let fake = FakeLauncher()
+        fake.status = ["x": [heldElsewhereStatus]]
+        let outcome = scheduler(fake, jobs: 1).run([run("x")])
+        XCTAssertEqual(fake.started.count, 5)
+        XCTAssertEqual(outcome.failed["x"], "exit 75")
     }
 }

@@ -16,11 +16,20 @@ final class SpecLimitsTests: XCTestCase {
         XCTAssertTrue(error(String(repeating: "- ", count: 3000) + "x\n").hasPrefix("h.yaml:1:"), error(String(repeating: "- ", count: 3000)))
         var block = ""
         for i in 0..<400 { block += String(repeating: " ", count: i) + "k\(i):\n" }
-        XCTAssertTrue(error(block).hasPrefix("h.yaml:258:258: spec too large: nested deeper"), error(block))
-        // Brackets inside quotes and comments are text, and an apostrophe is not a quote.
-        let quoted = base + "description: \"" + String(repeating: "[", count: 400) + "\" # " + String(repeating: "{", count: 400)
-            + "\ntables:\n  - {name: don't, columns: [accuracy]}\n"
-        XCTAssertEqual(error(quoted), "no error")
+        XCTAssertTrue(error(block).hasPrefix("h.yaml:258:257: spec too large: nested deeper"), error(block))
+        // Ordinary text with quotes, apostrophes and a few brackets passes.
+        let ordinary = base + "description: \"Bob's [first] run\" # {draft}\ntables:\n  - {name: don't, columns: [accuracy]}\n"
+        XCTAssertEqual(error(ordinary), "no error")
+        // Quotes, escapes, explicit keys and other line breaks do not hide nesting (the
+        // scanner counts every bracket; quoted hundreds of brackets are refused too).
+        for hidden in ["name: Bob's " + String(repeating: "[", count: 5000),
+                       "a: \"C:\\\\\" " + String(repeating: "[", count: 5000),
+                       String(repeating: "? ", count: 5000) + "x\n",
+                       String(repeating: ": ", count: 5000) + "x\n",
+                       (0..<400).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\r"),
+                       (0..<400).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\u{2028}")] {
+            XCTAssertTrue(error(hidden).contains("spec too large: nested deeper than 256 levels"), String(error(hidden).prefix(120)))
+        }
     }
 
     func testAliasBombStopsAtTheValueBudget() {
