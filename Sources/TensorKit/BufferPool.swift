@@ -86,7 +86,7 @@ public final class BufferPool: @unchecked Sendable {
 /// Reference-counted ownership of one pooled buffer; tensors that view it share it.
 public final class TensorStorage: @unchecked Sendable {
     public let count: Int
-    public let base: UnsafeMutablePointer<Float>
+    package let base: UnsafeMutablePointer<Float>
 
     /// Allocates `count` uninitialised floats from the pool.
     public init(count: Int) {

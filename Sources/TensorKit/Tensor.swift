@@ -61,7 +61,7 @@ public final class Tensor: @unchecked Sendable {
     public convenience init(scalar: Float) { self.init([scalar], shape: []) }
 
     /// Pointer to the first element.
-    @inline(__always) public var data: UnsafeMutablePointer<Float> { storage.base + offset }
+    @inline(__always) package var data: UnsafeMutablePointer<Float> { storage.base + offset }
 
     /// Rank (number of dimensions).
     public var rank: Int { shape.count }
