@@ -140,3 +140,13 @@ extension SpecValue {
     var stringList: [String] { if case .sequence(let items, _) = self { return items.compactMap(\.scalarString) }; return [] }
     var pairs: [(key: String, value: SpecValue)] { if case .mapping(let p, _) = self { return p }; return [] }
 }
+
+extension ExperimentSpec {
+    /// True when a dataset folder the spec names exists here (planning then lists it): the
+    /// fuzz harness and its regression test plan only specs that name none.
+    public var namesExistingData: Bool {
+        [["dataset", "root"], ["dataset", "test_root"], ["ssl", "dataset", "root"]].contains { path in
+            tree.value(at: path)?.scalarString.map { FileManager.default.fileExists(atPath: $0) } ?? false
+        }
+    }
+}
