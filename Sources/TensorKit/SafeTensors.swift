@@ -187,7 +187,7 @@ public enum AtomicFile {
     }
 
     /// This host's name as it appears in temporary file names (no '-' or '/').
-    static let hostTag: String = ProcessInfo.processInfo.hostName.map { $0 == "-" || $0 == "/" ? "_" : $0 }.reduce("") { $0 + String($1) }
+    public static let hostTag: String = ProcessInfo.processInfo.hostName.map { $0 == "-" || $0 == "/" ? "_" : $0 }.reduce("") { $0 + String($1) }
 
     /// Removes the temporary files of writers on this host that died mid-write (SIGKILL):
     /// `.NAME.tmp-PID@HOST-…` in `dir` whose process no longer exists. Files of other hosts

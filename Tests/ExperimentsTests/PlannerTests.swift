@@ -1,5 +1,6 @@
 import XCTest
 import Experiments
+import TensorKit
 import Training
 import HistoData
 
@@ -23,7 +24,7 @@ final class PlannerTests: XCTestCase {
     /// Counts over many generated specs: downstream runs = points × seeds × modes × folds ×
     /// zooms × fractions, minus duplicates; one SSL run per (SSL-relevant point, seed).
     func testCountsDedupAndSharedPretraining() throws {
-        var rng = SplitMix64(seed: 0x5eed)
+        var rng = RNG(seed: 0x5eed, stream: "planner-property")
         let allModes = ["ft", "le", "mlp", "ssl-ft"]
         for _ in 0..<40 {
             let folds = Bool.random(using: &rng) ? Int.random(in: 2...5, using: &rng) : nil
@@ -66,19 +67,6 @@ final class PlannerTests: XCTestCase {
         let e = try Plan.make(try spec(folds: 3, zooms: nil, fractions: [1], seeds: [0], modes: ["le"], grid: [:], sslCheckpoint: true))
         XCTAssertTrue(e.sslRuns.isEmpty)
         XCTAssertTrue(e.runs.allSatisfy { $0.config.initCheckpoint == "/ckpt.safetensors" && $0.dependsOn == nil })
-    }
-}
-
-/// A seeded generator, so a failing generated case reproduces.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -41,7 +41,7 @@ final class RunStoreTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("csit-stale-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let host = ProcessInfo.processInfo.hostName.map { $0 == "-" || $0 == "/" ? "_" : $0 }.reduce("") { $0 + String($1) }
+        let host = AtomicFile.hostTag
         let names = [".a.tmp-999999@\(host)-1", ".b.tmp-999999@othernode-1", ".c.tmp-\(getpid())@\(host)-1", "d.json"]
         for n in names { try "x".write(to: dir.appendingPathComponent(n), atomically: false, encoding: .utf8) }
         XCTAssertEqual(AtomicFile.removeStale(in: dir), 1)
