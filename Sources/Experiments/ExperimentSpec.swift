@@ -3,19 +3,58 @@ import Foundation
 import HistoData
 import Training
 
-/// A validated experiment spec: the YAML tree plus its sweep points.
+/// A validated experiment spec, decoded once: its name and results folder, the design at
+/// each sweep point, and its tables. The YAML tree stays inside the module (the resolver
+/// turns its settings blocks into run settings through the settings table).
 public struct ExperimentSpec {
-    public var file: String
-    public var tree: SpecValue
+    public let file: String
     /// Folder of the spec file; relative paths in the spec are resolved against the working
     /// directory, as a user typing them would expect.
-    public var baseDir: URL
-
-    public var name: String { tree["name"]!.scalarString! }
+    public let baseDir: URL
+    public let name: String
     /// Where runs and tables go: `results:` or `results/<name>`.
-    public var resultsDir: URL {
-        let r = tree["results"]?.scalarString ?? "results/\(name)"
-        return r.hasPrefix("/") ? URL(fileURLWithPath: r) : baseDir.appendingPathComponent(r)
+    public let resultsDir: URL
+    /// The design without sweep values (what the tables' protocol note describes).
+    public let design: ExperimentDesign
+    /// One entry per sweep point (a single empty point without a sweep).
+    public private(set) var points: [SweepPoint]
+    /// The spec's tables (one table by mode when it has none).
+    public let tables: [TableSpec]
+    /// The validated tree, environment and `--set` overrides applied.
+    let tree: SpecValue
+
+    /// One point of the sweep: the values it sets and the design they give.
+    public struct SweepPoint {
+        /// The swept key paths and values, in the spec's order.
+        public let assignments: [(path: [String], value: SpecValue)]
+        /// `path=value, …` ("" without a sweep): how tables and labels name the point.
+        public let label: String
+        public let design: ExperimentDesign
+    }
+
+    init(file: String, tree: SpecValue, baseDir: URL) throws {
+        let r = SpecReader(tree: tree)
+        self.file = file
+        self.tree = tree
+        self.baseDir = baseDir
+        guard let name = try r.string("name") else { throw SpecError.missing(tree.location, path: "name") }
+        self.name = name
+        let results = try r.string("results") ?? "results/\(name)"
+        resultsDir = results.hasPrefix("/") ? URL(fileURLWithPath: results) : baseDir.appendingPathComponent(results)
+        design = try ExperimentDesign(tree)
+        let entries = r.value("tables").map { v -> [SpecValue] in if case .sequence(let s, _) = v { return s }; return [] } ?? []
+        tables = try entries.enumerated().map { try TableSpec($1, index: $0) }
+        // Two tables of one name would write the same files, the second over the first.
+        for (i, t) in tables.enumerated() where tables[..<i].contains(where: { $0.name == t.name }) {
+            throw SpecError.range(entries[i]["name"]?.location ?? entries[i].location, path: "tables[\(i)].name", value: t.name,
+                                  expected: "a name no other table has")
+        }
+        points = []
+    }
+
+    /// The spec tree with a sweep point's values written in (the resolver's input).
+    func tree(at point: SweepPoint) -> SpecValue {
+        point.assignments.reduce(tree) { $0.setting($1.path, to: $1.value) }
     }
 
     /// Loads, substitutes `${ENV}`, applies `--set key.path=value` overrides, and validates.
@@ -55,20 +94,34 @@ public struct ExperimentSpec {
             tree = tree.setting(path, to: relocated(value, "--set \(o)"))
         }
         try SpecSchema.validate(tree, SpecSchema.root, path: "", checkPaths: checkPaths, baseDir: baseDir)
-        let spec = ExperimentSpec(file: file, tree: tree, baseDir: baseDir)
-        // Every sweep key must be a spec key, and every point must validate.
-        for (path, loc) in spec.sweepKeys() where SpecSchema.shape(at: path) == nil {
-            throw SpecError.sweepKey(loc, path: path.joined(separator: "."), suggestion: SpecSchema.allPaths().closest(to: path.joined(separator: ".")))
+        var spec = try ExperimentSpec(file: file, tree: tree, baseDir: baseDir)
+        // Every sweep key must be a spec key that changes runs, and every point must validate.
+        for (path, loc) in spec.sweepKeys() {
+            let key = path.joined(separator: ".")
+            guard !path.isEmpty, SpecSchema.shape(at: path) != nil else {
+                throw SpecError.sweepKey(loc, path: key, suggestion: SpecSchema.allPaths().closest(to: key))
+            }
+            if SpecSchema.notSweepable.contains(path[0]) {
+                throw SpecError.range(loc, path: "sweep", value: key, expected: "a key that changes runs (not \(SpecSchema.notSweepable.sorted().joined(separator: ", ")))")
+            }
         }
         try spec.checkRunCount()
         // Each swept value once against the shape at its key path (not the whole tree once
         // per point, which made large sweeps quadratic).
         var seen = Set<String>()
-        for point in try spec.sweepPoints() {
+        let raw = try spec.rawSweepPoints()
+        for point in raw {
             for (path, value) in point where seen.insert(path.joined(separator: ".") + "\u{0}" + value.canonical).inserted {
                 guard let shape = SpecSchema.shape(at: path) else { continue }
                 try SpecSchema.validate(value, shape, path: path.joined(separator: "."), checkPaths: checkPaths, baseDir: baseDir)
             }
+        }
+        spec.points = try raw.map { assignments in
+            let label = assignments.map { "\($0.path.joined(separator: "."))=\($0.value.canonical)" }.joined(separator: ", ")
+            // Only points that sweep a design key need their own decode.
+            let design = assignments.contains { SpecSchema.designKeys.contains($0.path[0]) }
+                ? try ExperimentDesign(assignments.reduce(tree) { $0.setting($1.path, to: $1.value) }) : spec.design
+            return SweepPoint(assignments: assignments, label: label, design: design)
         }
         return spec
     }
@@ -82,8 +135,8 @@ public struct ExperimentSpec {
         }
     }
 
-    /// One sweep point: values for dotted key paths.
-    public typealias SweepPoint = [(path: [String], value: SpecValue)]
+    /// One sweep point's values for dotted key paths, before decoding.
+    typealias Assignments = [(path: [String], value: SpecValue)]
 
     func sweepKeys() -> [([String], SpecLocation)] {
         guard let sweep = tree["sweep"] else { return [] }
@@ -99,9 +152,9 @@ public struct ExperimentSpec {
 
     /// The sweep's points: the grid's Cartesian product, times the zipped lists (element by
     /// element), or the explicit list; a single empty point without a sweep.
-    public func sweepPoints() throws -> [SweepPoint] {
+    func rawSweepPoints() throws -> [Assignments] {
         guard let sweep = tree["sweep"] else { return [[]] }
-        var points: [SweepPoint] = [[]]
+        var points: [Assignments] = [[]]
         if case .mapping(let pairs, _)? = sweep["grid"] {
             for (k, v) in pairs {
                 guard case .sequence(let values, _) = v else { continue }
@@ -121,17 +174,12 @@ public struct ExperimentSpec {
             points = points.flatMap { p in (0..<n).map { i in p + lists.map { (path: $0.0.split(separator: ".").map(String.init), value: $0.1[i]) } } }
         }
         if case .sequence(let items, _)? = sweep["list"] {
-            points = points.flatMap { p in items.compactMap { item -> SweepPoint? in
+            points = points.flatMap { p in items.compactMap { item -> Assignments? in
                 guard case .mapping(let pairs, _) = item else { return nil }
                 return p + pairs.map { (path: $0.key.split(separator: ".").map(String.init), value: $0.value) }
             } }
         }
         return points
-    }
-
-    /// The tree with a sweep point's values written in.
-    public func applying(_ point: SweepPoint) -> SpecValue {
-        point.reduce(tree) { $0.setting($1.path, to: $1.value) }
     }
 }
 
@@ -145,8 +193,8 @@ extension ExperimentSpec {
     /// True when a dataset folder the spec names exists here (planning then lists it): the
     /// fuzz harness and its regression test plan only specs that name none.
     public var namesExistingData: Bool {
-        [["dataset", "root"], ["dataset", "test_root"], ["ssl", "dataset", "root"]].contains { path in
-            tree.value(at: path)?.scalarString.map { FileManager.default.fileExists(atPath: $0) } ?? false
+        points.map(\.design).contains { d in
+            [d.data.root, d.data.testRoot, d.ssl?.datasetRoot].contains { $0.map { FileManager.default.fileExists(atPath: $0) } ?? false }
         }
     }
 }

@@ -71,35 +71,23 @@ public struct Plan {
                                    imageSteps: steps))
             return id
         }
-        let seeds = spec.tree.value(at: ["protocol", "seeds"])?.stringList.compactMap(UInt64.init) ?? [0]
         try spec.checkRunCount()
-        for point in try spec.sweepPoints() {
-            let tree = spec.applying(point)
-            let sweepLabel = point.map { "\($0.path.joined(separator: "."))=\($0.value.canonical)" }.joined(separator: ", ")
-            let modes = (tree["modes"]?.stringList ?? []).compactMap(RunConfig.Mode.init(rawValue:))
-            let folds = tree.value(at: ["protocol", "folds"])?.scalarString.flatMap(Int.init)
-            let runFolds = tree.value(at: ["protocol", "run_folds"])?.stringList.compactMap(Int.init) ?? folds.map { Array(0..<$0) } ?? []
-            let foldList: [Int?] = folds == nil ? [nil] : runFolds.map { $0 }
-            let zooms: [String?] = tree.value(at: ["protocol", "zooms"]).map { $0.stringList.map { $0 } } ?? [nil]
-            let fractions = tree.value(at: ["protocol", "label_fractions"])?.stringList.compactMap(Double.init) ?? [1]
-            for seed in seeds {
+        for point in spec.points {
+            let tree = spec.tree(at: point), d = point.design, p = d.evaluation
+            for seed in p.seeds {
                 var sslID: String?
-                // An SSL block without a checkpoint is pretrained even when no downstream mode
-                // needs it yet (ssl-pretrain.yaml): other specs sharing the results folder reuse it.
-                let needsSSL = modes.contains { $0.needsSSLCheckpoint } || (tree["ssl"] != nil && modes.isEmpty)
-                let sslCheckpoint = tree.value(at: ["ssl", "checkpoint"])?.scalarString
-                if needsSSL && sslCheckpoint == nil {
+                if d.pretrains {
                     sslID = try add(try Resolver.sslSettings(tree, seed: seed), dependsOn: nil,
-                                    label: RunLabel(mode: "ssl", fold: nil, zoom: nil, labelFraction: 1, seed: seed, sweep: sweepLabel))
+                                    label: RunLabel(mode: "ssl", fold: nil, zoom: nil, labelFraction: 1, seed: seed, sweep: point.label))
                 }
-                for mode in modes { for fold in foldList { for zoom in zooms { for fraction in fractions {
+                for mode in d.modes { for fold in p.foldList { for zoom in p.zoomList { for fraction in p.labelFractions {
                     var s = try Resolver.downstreamSettings(tree, mode: mode, seed: seed, fold: fold, zoom: zoom, labelFraction: fraction)
                     var dep: String?
                     if mode.needsSSLCheckpoint {
-                        if let ck = sslCheckpoint { s.config.initCheckpoint = ck } else { dep = sslID }
+                        if let ck = d.ssl?.checkpoint { s.config.initCheckpoint = ck } else { dep = sslID }
                     }
                     _ = try add(s, dependsOn: dep, label: RunLabel(mode: mode.rawValue, fold: fold, zoom: zoom, labelFraction: fraction,
-                                                                   seed: seed, sweep: sweepLabel))
+                                                                   seed: seed, sweep: point.label))
                 } } } }
             }
         }
@@ -156,16 +144,13 @@ extension ExperimentSpec {
             }
             if let n = sweep["list"]?.sequenceCount { factors.append(("sweep.list", n)) }
         }
-        let p = tree["protocol"]
-        factors.append(("protocol.seeds", p?["seeds"]?.sequenceCount ?? 1))
+        let p = design.evaluation
+        factors.append(("protocol.seeds", p.seeds.count))
         // Downstream modes, plus one SSL pretraining per point and seed where one is planned.
-        let modes = tree["modes"]?.stringList ?? []
-        let ssl = modes.contains { RunConfig.Mode(rawValue: $0)?.needsSSLCheckpoint ?? false } || (tree["ssl"] != nil && modes.isEmpty)
-        factors.append(("modes", Swift.max(modes.count + (ssl ? 1 : 0), 1)))
-        let folds = p?["folds"]?.scalarString.flatMap(Int.init) ?? 1
-        factors.append(("protocol.folds", p?["run_folds"]?.sequenceCount ?? folds))
-        factors.append(("protocol.zooms", p?["zooms"]?.sequenceCount ?? 1))
-        factors.append(("protocol.label_fractions", p?["label_fractions"]?.sequenceCount ?? 1))
+        factors.append(("modes", Swift.max(design.modes.count + (design.pretrains ? 1 : 0), 1)))
+        factors.append(("protocol.folds", p.foldList.count))
+        factors.append(("protocol.zooms", p.zoomList.count))
+        factors.append(("protocol.label_fractions", p.labelFractions.count))
         var count = 1
         for (_, n) in factors {
             let (r, overflow) = count.multipliedReportingOverflow(by: Swift.max(n, 1))

@@ -55,6 +55,12 @@ enum SpecSchema {
     /// Training settings that a spec may set for SSL and for each downstream mode.
     static let settings = settings(placed: .train)
 
+    /// Top-level keys a sweep may not set: they name or present the experiment, not a run.
+    static let notSweepable: Set<String> = ["name", "description", "results", "tables", "sweep"]
+    /// Top-level keys that change a point's `ExperimentDesign` (the rest reach runs only
+    /// through the settings resolver).
+    static let designKeys: Set<String> = ["dataset", "protocol", "modes", "ssl"]
+
     static let modes = RunConfig.Mode.allCases.filter { $0 != .ssl }.map(\.rawValue)
     static let metrics = Metric.allCases.map(\.rawValue)
 
@@ -79,7 +85,7 @@ enum SpecSchema {
                       required: []),
         "sweep": .map(["grid": .dictionary(.list(.anything, nonEmpty: true)), "zip": .dictionary(.list(.anything, nonEmpty: true)),
                        "list": .list(.dictionary(.anything), nonEmpty: true)], required: []),
-        "tables": .list(.map(["name": .string, "title": .string, "rows": .oneOf(["mode", "zoom", "label_fraction", "sweep"]),
+        "tables": .list(.map(["name": .string, "title": .string, "rows": .oneOf(TableSpec.Rows.allCases.map(\.rawValue)),
                               "columns": .list(.oneOf(metrics), nonEmpty: true), "format": .string, "percent": .bool,
                               "modes": .list(.oneOf(modes), nonEmpty: true),
                               "reference": .dictionary(.dictionary(.double(-1e9...1e9)))], required: ["columns"]), nonEmpty: true),

@@ -29,35 +29,28 @@ public struct ResultTable {
 
     /// The spec's tables (or one default table by mode) from the finished runs in `store`.
     public static func make(_ plan: Plan, store: RunStore) -> [ResultTable] {
-        let specs = plan.spec.tree["tables"].map { t -> [SpecValue] in if case .sequence(let s, _) = t { return s }; return [] } ?? []
-        let defaults: [SpecValue] = [.mapping([(key: "columns", value: .sequence(Metric.general.map(\.rawValue).map { .scalar($0, plan.spec.tree.location) },
-                                                                                    plan.spec.tree.location))], plan.spec.tree.location)]
-        return (specs.isEmpty ? defaults : specs).enumerated().map { i, t in table(t, index: i, plan: plan, store: store) }
+        (plan.spec.tables.isEmpty ? [.byMode] : plan.spec.tables).map { table($0, plan: plan, store: store) }
     }
 
-    static func rowKey(_ l: RunLabel, kind: String) -> String {
+    static func rowKey(_ l: RunLabel, kind: TableSpec.Rows) -> String {
         switch kind {
-        case "zoom": return l.zoom ?? "all"
-        case "label_fraction": return String(format: "%g %%", l.labelFraction * 100)
-        case "sweep": return l.sweep.isEmpty ? "-" : l.sweep
-        default: return modeNames[l.mode] ?? l.mode
+        case .zoom: return l.zoom ?? "all"
+        case .labelFraction: return String(format: "%g %%", l.labelFraction * 100)
+        case .sweep: return l.sweep.isEmpty ? "-" : l.sweep
+        case .mode: return modeNames[l.mode] ?? l.mode
         }
     }
 
-    static func table(_ t: SpecValue, index: Int, plan: Plan, store: RunStore) -> ResultTable {
-        let name = t["name"]?.scalarString ?? (index == 0 ? "main" : "table\(index + 1)")
-        let kind = t["rows"]?.scalarString ?? "mode"
-        let columns = t["columns"]?.stringList ?? []
+    static func table(_ t: TableSpec, plan: Plan, store: RunStore) -> ResultTable {
         var groups: [String: [(String, ClassificationMetrics)]] = [:]
         var order: [String] = []
-        let modes = t["modes"]?.stringList
-        let points = (try? plan.spec.sweepPoints().count) ?? 1
-        for run in plan.runs where run.config.mode != .ssl && (modes?.contains(run.config.mode.rawValue) ?? true) {
+        let points = plan.spec.points.count
+        for run in plan.runs where run.config.mode != .ssl && (t.modes?.contains(run.config.mode) ?? true) {
             guard let m = store.metrics(run.id) else { continue }
             for l in run.labels {
-                var key = rowKey(l, kind: kind)
+                var key = rowKey(l, kind: t.rows)
                 // A run that only some sweep points use is told apart by its point.
-                if kind == "mode" && points > 1 && Set(run.labels.map(\.sweep)).count < points { key += " [\(l.sweep)]" }
+                if t.rows == .mode && points > 1 && Set(run.labels.map(\.sweep)).count < points { key += " [\(l.sweep)]" }
                 if groups[key] == nil { order.append(key) }
                 if !(groups[key]?.contains { $0.0 == run.id } ?? false) { groups[key, default: []].append((run.id, m)) }
             }
@@ -65,34 +58,31 @@ public struct ResultTable {
         var cells: [[Cell?]] = []
         for row in order {
             let members = groups[row]!
-            cells.append(columns.map { col in
-                let values = members.compactMap { $0.1.summaryValues[col] }
+            cells.append(t.columns.map { col in
+                let values = members.compactMap { col.value(in: $0.1) }
                 guard !values.isEmpty else { return nil }
                 let mean = values.reduce(0, +) / Double(values.count)
                 let std = values.count > 1 ? (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot() : 0
-                let ref = t.value(at: ["reference", row, col])?.scalarString.flatMap(Double.init)
-                return Cell(mean: mean, std: std, n: values.count, runs: members.map(\.0), reference: ref)
+                return Cell(mean: mean, std: std, n: values.count, runs: members.map(\.0), reference: t.reference[row]?[col])
             })
         }
-        return ResultTable(name: name, title: t["title"]?.scalarString ?? plan.spec.name, rowKind: kind, columns: columns,
-                           rows: order, cells: cells, protocolNote: protocolNote(plan), format: t["format"]?.scalarString ?? "%.3f",
-                           percent: t["percent"]?.scalarString == "true")
+        return ResultTable(name: t.name, title: t.title ?? plan.spec.name, rowKind: t.rows.rawValue, columns: t.columns.map(\.rawValue),
+                           rows: order, cells: cells, protocolNote: protocolNote(plan.spec.design), format: t.format, percent: t.percent)
     }
 
-    static func protocolNote(_ plan: Plan) -> String {
-        let tree = plan.spec.tree
-        var s = "\(tree.value(at: ["dataset", "kind"])?.scalarString ?? "") data at `\(tree.value(at: ["dataset", "root"])?.scalarString ?? "")`"
-        if let k = tree.value(at: ["protocol", "folds"])?.scalarString {
-            s += "; \(k)-fold stratified CV (\(tree.value(at: ["protocol", "group_by"])?.scalarString == "patient" ? "patient-grouped" : "image-level"))"
-        } else if let t = tree.value(at: ["dataset", "test_root"])?.scalarString {
+    static func protocolNote(_ d: ExperimentDesign) -> String {
+        let p = d.evaluation
+        var s = "\(d.data.kind.rawValue) data at `\(d.data.root)`"
+        if let k = p.folds {
+            s += "; \(k)-fold stratified CV (\(p.groupByPatient ? "patient-grouped" : "image-level"))"
+        } else if let t = d.data.testRoot {
             s += "; test set `\(t)`"
         } else {
             s += "; stratified hold-out test set"
         }
-        if let z = tree.value(at: ["protocol", "zooms"])?.stringList, !z.isEmpty { s += "; magnifications \(z.joined(separator: ", "))" }
-        if let f = tree.value(at: ["protocol", "label_fractions"])?.stringList, f != ["1"], f != ["1.0"] { s += "; label fractions \(f.joined(separator: ", "))" }
-        let seeds = tree.value(at: ["protocol", "seeds"])?.stringList ?? ["0"]
-        s += "; seeds \(seeds.joined(separator: ", ")). Cells are mean ± sample standard deviation over folds and seeds (n runs per cell in the sidecar JSON)."
+        if let z = p.zooms, !z.isEmpty { s += "; magnifications \(z.joined(separator: ", "))" }
+        if p.labelFractions != [1] { s += "; label fractions \(p.labelFractions.map { String(format: "%g", $0) }.joined(separator: ", "))" }
+        s += "; seeds \(p.seeds.map(String.init).joined(separator: ", ")). Cells are mean ± sample standard deviation over folds and seeds (n runs per cell in the sidecar JSON)."
         return s
     }
 

@@ -50,10 +50,92 @@ final class SpecTests: XCTestCase {
     func testEnvironmentAndOverrides() throws {
         let spec = try parse(base.replacingOccurrences(of: "/data/x", with: "${DATA:-/fallback}/x"), overrides: ["train.epochs=5", "modes=[ft]"],
                              env: ["DATA": "/mnt"])
-        XCTAssertEqual(spec.tree.value(at: ["dataset", "root"])?.canonical, "/mnt/x")
-        XCTAssertEqual(spec.tree.value(at: ["train", "epochs"])?.canonical, "5")
+        XCTAssertEqual(spec.design.data.root, "/mnt/x")
+        XCTAssertEqual(spec.design.modes, [.ft])
         let plan = try Plan.make(spec)
         XCTAssertEqual(plan.runs.count, 3)
         XCTAssertTrue(plan.runs.allSatisfy { $0.config.epochs == 5 && $0.config.root == "/mnt/x" && $0.config.lr == 1e-3 })
+    }
+
+    /// The spec is decoded once into types: the planner and the tables read these, not text.
+    func testSpecDecodesIntoTypedDesignAndTables() throws {
+        let spec = try parse((base + """
+
+        ssl:
+          checkpoint: /ck.safetensors
+        protocol:
+          folds: 5
+          group_by: patient
+          run_folds: [0, 2]
+          label_fractions: [0.1, 1]
+          seeds: [3, 4]
+        tables:
+          - name: by-mode
+            title: T
+            columns: [macro_f1, kappa]
+            format: "%.1f"
+            percent: true
+            modes: [ft]
+            reference:
+              FT:
+                macro_f1: 93.0
+        """).replacingOccurrences(of: "protocol:\n  folds: 3\n", with: ""))
+        let d = spec.design
+        XCTAssertEqual(d.data.kind, .imageFolder)
+        XCTAssertEqual(d.evaluation.folds, 5)
+        XCTAssertTrue(d.evaluation.groupByPatient)
+        XCTAssertEqual(d.evaluation.foldList, [0, 2])
+        XCTAssertEqual(d.evaluation.labelFractions, [0.1, 1])
+        XCTAssertEqual(d.evaluation.seeds, [3, 4])
+        XCTAssertEqual(d.modes, [.ft, .le])
+        XCTAssertEqual(d.ssl?.checkpoint, "/ck.safetensors")
+        XCTAssertFalse(d.pretrains, "a given SSL checkpoint means no pretraining run")
+        XCTAssertEqual(spec.points.count, 1)
+        XCTAssertEqual(spec.points[0].label, "")
+        let t = try XCTUnwrap(spec.tables.first)
+        XCTAssertEqual(t.name, "by-mode")
+        XCTAssertEqual(t.columns, [.macroF1, .kappa])
+        XCTAssertEqual(t.rows, .mode)
+        XCTAssertEqual(t.modes, [.ft])
+        XCTAssertTrue(t.percent)
+        XCTAssertEqual(t.reference["FT"]?[.macroF1], 93.0)
+    }
+
+    /// Found: the planner read `protocol.seeds` from the spec without its sweep values, so a
+    /// sweep over seeds silently planned seed 0 only.
+    func testSweepOverProtocolKeysReachesThePlan() throws {
+        let spec = try parse(base + "\nsweep:\n  list:\n    - protocol.seeds: [1]\n    - protocol.seeds: [2, 3]\n      protocol.run_folds: [1]\n")
+        XCTAssertEqual(spec.points.map(\.design.evaluation.seeds), [[1], [2, 3]])
+        let plan = try Plan.make(spec)
+        XCTAssertEqual(Set(plan.runs.map(\.config.seed)), [1, 2, 3])
+        // Point 1: 2 modes × 3 folds × seed 1; point 2: 2 modes × fold 1 × seeds 2, 3; an SSL
+        // pretraining per point and seed for the linear probe.
+        XCTAssertEqual(plan.runs.filter { $0.config.mode != .ssl }.count, 6 + 4)
+        XCTAssertEqual(plan.sslRuns.map(\.config.seed).sorted(), [1, 2, 3])
+        XCTAssertEqual(Set(plan.runs.filter { $0.config.seed != 1 }.compactMap(\.config.fold)), [1])
+    }
+
+    /// Table entries that would write outside the results folder, print garbage (or crash in
+    /// `String(format:)`) or silently drop a reference are refused where they are written.
+    func testTableEntriesAreCheckedWhenDecoded() {
+        let table = base + "\ntables:\n  - columns: [accuracy]\n"
+        expectError(table + "    name: ../../x\n",
+                    "spec.yaml:14:11: tables[0].name = ../../x: expected a file name (no '/', not starting with '.')")
+        expectError(table + "    format: \"%s\"\n",
+                    "spec.yaml:14:13: tables[0].format = %s: expected one printf conversion of a number, such as %.3f or %.1f")
+        expectError(table + "    format: \"%.3f%.3f\"\n",
+                    "spec.yaml:14:13: tables[0].format = %.3f%.3f: expected one printf conversion of a number, such as %.3f or %.1f")
+        expectError(table + "    format: \"%999999f\"\n",
+                    "spec.yaml:14:13: tables[0].format = %999999f: expected one printf conversion of a number, such as %.3f or %.1f")
+        expectError(table + "    reference:\n      FT:\n        acc: 1\n",
+                    "spec.yaml:16:14: tables[0].reference.FT.acc = acc: expected one of accuracy, macro_recall, macro_precision, "
+                    + "macro_f1, weighted_f1, kappa, macro_auc, positive_precision, positive_recall, positive_f1, positive_auc")
+        expectError(base + "\nsweep:\n  grid:\n    name: [a, b]\n",
+                    "spec.yaml:14:11: sweep = name: expected a key that changes runs (not description, name, results, sweep, tables)")
+        expectError(table + "    name: a\n  - columns: [kappa]\n    name: a\n",
+                    "spec.yaml:16:11: tables[1].name = a: expected a name no other table has")
+        expectError(table + "  - columns: [kappa]\n    name: main\n",
+                    "spec.yaml:15:11: tables[1].name = main: expected a name no other table has")
+        XCTAssertNoThrow(try parse(table + "    format: \"%5.1f %%\"\n    name: main-2.v1\n"))
     }
 }

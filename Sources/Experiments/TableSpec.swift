@@ -1,0 +1,105 @@
+import Evaluation
+import Foundation
+import Training
+
+/// One entry of a spec's `tables:`, decoded once: which runs make the rows, which metrics
+/// the columns, and how cells are printed.
+public struct TableSpec: Sendable, Equatable {
+    /// What a row groups runs by.
+    public enum Rows: String, CaseIterable, Sendable {
+        case mode, zoom
+        case labelFraction = "label_fraction"
+        case sweep
+    }
+
+    /// File stem of the table's outputs (`<name>.md`, `.csv`, `.tex`, `.json`).
+    public var name: String
+    public var title: String?
+    public var rows: Rows
+    public var columns: [Metric]
+    /// A `printf` format for one number (`%.3f`).
+    public var format: String
+    /// Whether values print ×100.
+    public var percent: Bool
+    /// Only runs of these modes (nil: every downstream mode).
+    public var modes: [RunConfig.Mode]?
+    /// Published values per row label and metric, shown with a Δ column.
+    public var reference: [String: [Metric: Double]]
+
+    /// The table a spec without `tables:` gets: rows by mode, every general metric.
+    static let byMode = TableSpec(name: "main", title: nil, rows: .mode, columns: Metric.general, format: "%.3f", percent: false,
+                                  modes: nil, reference: [:])
+
+    /// Decodes `tables[index]` of a validated spec.
+    ///
+    /// - Throws: `SpecError` for a name that is not a plain file name, a format that is not
+    ///   one `printf` conversion of a number, or a reference to an unknown metric.
+    init(_ v: SpecValue, index: Int) throws {
+        let r = SpecReader(tree: v), at = "tables[\(index)]"
+        func key(_ k: String) -> String { "\(at).\(k)" }
+        name = try r.string("name") ?? (index == 0 ? "main" : "table\(index + 1)")
+        if let n = r.value("name"), !Self.isPlainFileName(name) {
+            throw SpecError.range(n.location, path: key("name"), value: name, expected: "a file name (no '/', not starting with '.')")
+        }
+        title = try r.string("title")
+        rows = try r.choice("rows", Rows.self) ?? .mode
+        columns = try r.choices("columns", Metric.self) ?? []
+        format = try r.string("format") ?? "%.3f"
+        if let f = r.value("format"), !Self.isNumberFormat(format) {
+            throw SpecError.range(f.location, path: key("format"), value: format, expected: "one printf conversion of a number, such as %.3f or %.1f")
+        }
+        percent = try r.bool("percent") ?? false
+        modes = try r.choices("modes", RunConfig.Mode.self)
+        reference = [:]
+        for (row, values) in r.value("reference")?.pairs ?? [] {
+            for (column, value) in values.pairs {
+                let path = key("reference.\(row).\(column)")
+                guard let metric = Metric(rawValue: column) else {
+                    throw SpecError.range(value.location, path: path, value: column, expected: SpecReader.oneOf(Metric.self))
+                }
+                reference[row, default: [:]][metric] = try SpecReader.scalar(value, path: path, expected: "a number", Double.init)
+            }
+        }
+    }
+
+    init(name: String, title: String?, rows: Rows, columns: [Metric], format: String, percent: Bool, modes: [RunConfig.Mode]?,
+         reference: [String: [Metric: Double]]) {
+        (self.name, self.title, self.rows, self.columns, self.format, self.percent, self.modes, self.reference)
+            = (name, title, rows, columns, format, percent, modes, reference)
+    }
+
+    /// A name that stays one file inside the results folder: no path separator, no leading
+    /// dot (`..`, hidden files), no control characters.
+    static func isPlainFileName(_ s: String) -> Bool {
+        !s.isEmpty && !s.hasPrefix(".") && s.count <= 128
+            && !s.unicodeScalars.contains { $0 == "/" || $0 == "\\" || CharacterSet.controlCharacters.contains($0) }
+    }
+
+    /// One `%[flags][width][.precision](f|e|g|F|E|G)` (width and precision up to 99) with any literal text around it (`%%`
+    /// allowed): anything else would make `String(format:)` read an argument it was not given.
+    static func isNumberFormat(_ s: String) -> Bool {
+        var conversions = 0
+        var i = s.startIndex
+        while i < s.endIndex {
+            guard s[i] == "%" else { i = s.index(after: i); continue }
+            var j = s.index(after: i)
+            if j < s.endIndex, s[j] == "%" { i = s.index(after: j); continue }
+            while j < s.endIndex, "-+ #0".contains(s[j]) { j = s.index(after: j) }
+            // Width and precision of at most two digits: `%99999999f` would print megabytes.
+            func digits() -> Bool {
+                var n = 0
+                while j < s.endIndex, s[j].isASCII, s[j].isNumber { j = s.index(after: j); n += 1 }
+                return n <= 2
+            }
+            guard digits() else { return false }
+            if j < s.endIndex, s[j] == "." {
+                j = s.index(after: j)
+                guard digits() else { return false }
+            }
+            guard j < s.endIndex, "feEgGF".contains(s[j]) else { return false }
+            conversions += 1
+            i = s.index(after: j)
+        }
+        return conversions == 1 && s.count <= 32
+    }
+}
