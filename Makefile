@@ -56,10 +56,11 @@ demo: build
 	.build/release/csit data sample --tile 64 --output runs/sample64
 	.build/release/csit run experiments/demo.yaml
 
-## reproduce: the paper's experiments on real data: make reproduce DATA=/path/to/datasets
+## reproduce: every paper spec (experiments/*.yaml but the demo) on real data: make reproduce DATA=/path/to/datasets
+## (layout, downloads and cost: README.md, "Reproducing the paper"; about 2,100 core-hours in all)
 reproduce: build
-	@test -n "$(DATA)" || { echo "usage: make reproduce DATA=/path/to/datasets (see experiments/README.md)"; exit 2; }
-	for spec in ssl-pretrain nct breakhis breakhis-zoom semi-supervised; do \
+	@test -n "$(DATA)" || { echo "usage: make reproduce DATA=/path/to/datasets (see README.md, Reproducing the paper)"; exit 2; }
+	for spec in ssl-pretrain nct breakhis breakhis-patient breakhis-zoom semi-supervised; do \
 	  CSIT_DATA=$(DATA) .build/release/csit run experiments/$$spec.yaml || exit $$?; done
 
 clean:

@@ -151,4 +151,20 @@ final class PaperSpecTests: XCTestCase {
         XCTAssertEqual(sslIDs.count, 1, "one SSL pretraining serves every paper spec")
         XCTAssertNoThrow(try ExperimentSpec.load(dir.appendingPathComponent("demo.yaml").path, environment: [:], checkPaths: false))
     }
+
+    /// `make reproduce` runs every committed spec that writes to results/paper (it left out
+    /// breakhis-patient.yaml), and only those.
+    func testMakeReproduceRunsEveryPaperSpec() throws {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dir = repo.appendingPathComponent("experiments")
+        let paper = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }.filter {
+            try ExperimentSpec.load(dir.appendingPathComponent($0).path, environment: ["CSIT_DATA": "/data"], checkPaths: false)
+                .resultsDir.path.hasSuffix("results/paper")
+        }.map { String($0.dropLast(5)) }
+        let makefile = try String(contentsOf: repo.appendingPathComponent("Makefile"), encoding: .utf8)
+        let loop = try XCTUnwrap(makefile.components(separatedBy: "\n").first { $0.contains("for spec in") })
+        let listed = loop.components(separatedBy: "for spec in ").last!.components(separatedBy: ";").first!.split(separator: " ").map(String.init)
+        XCTAssertEqual(Set(listed), Set(paper))
+        XCTAssertEqual(listed.first, "ssl-pretrain", "the shared pretraining first")
+    }
 }
