@@ -45,7 +45,7 @@ struct CSiTBench: ParsableCommand {
         }
         let groups = Set(only.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
         for t in threads.split(separator: ",").compactMap({ Int($0) }) {
-            Parallel.threadCount = t
+            Parallel.configure(threads: t)
             let bench = KernelBenchmarks(batch: batch, threads: t) { print($0.line()); fflush(stdout) }
             bench.warmUp()
             if groups.contains("linear") { bench.runLinear() }

@@ -22,16 +22,19 @@ struct KernelBenchmarks {
     /// Median seconds of raw `cblas_sgemm` calls with OpenBLAS's own threading at the
     /// measured thread count (csit itself keeps OpenBLAS single-threaded and splits GEMMs).
     private func rawSgemm(_ calls: [(tA: Bool, tB: Bool, m: Int, n: Int, k: Int)]) -> Double {
-        let bufs = calls.map { c -> (Tensor, Tensor, Tensor) in
-            (randomTensor([c.m * c.k], seed: 1), randomTensor([c.k * c.n], seed: 2), Tensor(zeros: [c.m * c.n]))
+        // a, b and c of every call, in order; pointers taken once, outside the timing.
+        let operands = calls.flatMap { c in
+            [randomTensor([c.m * c.k], seed: 1), randomTensor([c.k * c.n], seed: 2), Tensor(zeros: [c.m * c.n])]
         }
-        return BLAS.withOpenBLASThreads(threads) {
-            Timing.median(Timing.measure {
-                for (c, (a, b, out)) in zip(calls, bufs) {
-                    BLAS.sgemmUnsplit(c.tA, c.tB, c.m, c.n, c.k, 1, a.data, c.tA ? c.m : c.k,
-                              b.data, c.tB ? c.k : c.n, 0, out.data, c.n)
-                }
-            })
+        return Tensor.withUnsafeMutableBufferPointers(operands) { p in
+            BLAS.withOpenBLASThreads(threads) {
+                Timing.median(Timing.measure {
+                    for (i, c) in calls.enumerated() {
+                        BLAS.sgemmUnsplit(c.tA, c.tB, c.m, c.n, c.k, 1, p[3 * i].baseAddress!, c.tA ? c.m : c.k,
+                                  p[3 * i + 1].baseAddress!, c.tB ? c.k : c.n, 0, p[3 * i + 2].baseAddress!, c.n)
+                    }
+                })
+            }
         }
     }
 
@@ -90,11 +93,14 @@ struct KernelBenchmarks {
         // The same GEMMs without im2col, threaded the way the conv threads them.
         let a = randomTensor([192 * K], seed: 9), bm = randomTensor([K * P], seed: 10)
         let outs = Tensor(zeros: [batch * 192 * P])
-        let raw = Timing.median(Timing.measure {
-            Parallel.forEach(batch) { r in
-                for i in r { BLAS.sgemm(m: 192, n: P, k: K, a: a.data, lda: K, b: bm.data, ldb: P, c: outs.data + i * 192 * P, ldc: P) }
-            }
-        })
+        let raw = Tensor.withUnsafeMutableBufferPointers([a, bm, outs]) { p in
+            let (ap, bp, op) = (p[0].baseAddress!, p[1].baseAddress!, p[2].baseAddress!)
+            return Timing.median(Timing.measure {
+                Parallel.forEach(batch) { r in
+                    for i in r { BLAS.sgemm(m: 192, n: P, k: K, a: ap, lda: K, b: bp, ldb: P, c: op + i * 192 * P, ldc: P) }
+                }
+            })
+        }
         var r = record("conv2d_forward", shape)
         r.set("median_ms", fwd * 1e3); r.set("gflops", flops / fwd / 1e9)
         r.set("sgemm_gflops", flops / raw / 1e9); r.set("ratio_vs_sgemm", raw / fwd)
@@ -116,7 +122,9 @@ struct KernelBenchmarks {
         let x = randomTensor([rows, 576], seed: 12)
         let bytes = Double(x.count * 4 * 2)   // one read and one write per element
         let dst = Tensor(zeros: x.shape)
-        let copy = Timing.median(Timing.measure { Kernels.parallelCopy(x.data, dst.data, count: x.count) })
+        let copy = Tensor.withUnsafeMutableBufferPointers([x, dst]) { p in
+            Timing.median(Timing.measure { Kernels.parallelCopy(p[0].baseAddress!, p[1].baseAddress!, count: x.count) })
+        }
         var r = record(rowsOverride == nil ? "copy" : "copy_dram", "\(rows)x576")
         r.set("median_ms", copy * 1e3); r.set("gb_per_s", bytes / copy / 1e9)
         emit(r)
@@ -165,21 +173,25 @@ struct KernelBenchmarks {
         // Per-head GEMMs: one per thread with single-threaded BLAS (the engine's choice)
         // against one after another with multi-threaded BLAS.
         let scores = Tensor(zeros: [bh, n, n])
-        let perThread = Timing.median(Timing.measure {
-            Parallel.forEach(bh) { r in
-                for i in r {
-                    BLAS.sgemm(transB: true, m: n, n: n, k: dh, a: q.data + i * n * dh, lda: dh,
-                               b: k.data + i * n * dh, ldb: dh, c: scores.data + i * n * n, ldc: n)
-                }
-            }
-        })
-        let blasThreaded = BLAS.withOpenBLASThreads(threads) {
-            Timing.median(Timing.measure {
-                for i in 0..<bh {
-                    BLAS.sgemmUnsplit(false, true, n, n, dh, 1, q.data + i * n * dh, dh,
-                              k.data + i * n * dh, dh, 0, scores.data + i * n * n, n)
+        let (perThread, blasThreaded) = Tensor.withUnsafeMutableBufferPointers([q, k, scores]) { p in
+            let (qp, kp, sp) = (p[0].baseAddress!, p[1].baseAddress!, p[2].baseAddress!)
+            let perThread = Timing.median(Timing.measure {
+                Parallel.forEach(bh) { r in
+                    for i in r {
+                        BLAS.sgemm(transB: true, m: n, n: n, k: dh, a: qp + i * n * dh, lda: dh,
+                                   b: kp + i * n * dh, ldb: dh, c: sp + i * n * n, ldc: n)
+                    }
                 }
             })
+            let blasThreaded = BLAS.withOpenBLASThreads(threads) {
+                Timing.median(Timing.measure {
+                    for i in 0..<bh {
+                        BLAS.sgemmUnsplit(false, true, n, n, dh, 1, qp + i * n * dh, dh,
+                                  kp + i * n * dh, dh, 0, sp + i * n * n, n)
+                    }
+                })
+            }
+            return (perThread, blasThreaded)
         }
         for (strategy, t) in [("heads_over_threads", perThread), ("blas_threads", blasThreaded)] {
             var r = record("attention_qk_gemms", shape)

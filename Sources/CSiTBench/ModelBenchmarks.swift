@@ -21,7 +21,7 @@ struct ModelBenchmark {
 
     /// Runs the measurement in this process and returns its JSON record.
     func run() throws -> [BenchRecord] {
-        Parallel.threadCount = threads
+        Parallel.configure(threads: threads)
         let config = try CSiTConfig.preset(preset, imageSize: imageSize, tokenStride: tokenStride)
         var rng = RNG(seed: 0, stream: "bench")
         let S = imageSize
@@ -56,15 +56,15 @@ struct ModelBenchmark {
             step = { _ = withoutGrad { model.classify(views).logits.softmax() } }
         }
         for _ in 0..<warmup { step() }
-        Profiler.reset()
-        Profiler.enabled = profile
+        let profiler = Profiler()
         var times: [Double] = []
-        for _ in 0..<steps {
-            let t0 = Timing.now()
-            step()
-            times.append(Timing.now() - t0)
+        ComputeContext.current.with(profiler: profile ? profiler : nil).run {
+            for _ in 0..<steps {
+                let t0 = Timing.now()
+                step()
+                times.append(Timing.now() - t0)
+            }
         }
-        Profiler.enabled = false
         let median = Timing.median(times)
         let flops = Self.gflopPerImage(mode: mode, config: config)
         var r = BenchRecord()
@@ -78,7 +78,7 @@ struct ModelBenchmark {
         r.set("step_times", times.map { String(format: "%.4f", $0) }.joined(separator: " "))
         var records = [r]
         if profile {
-            let perStep = Profiler.snapshot.mapValues { $0 / Double(steps) }
+            let perStep = profiler.snapshot.mapValues { $0 / Double(steps) }
             let mean = times.reduce(0, +) / Double(times.count)
             for c in Profiler.Category.allCases {
                 let t = perStep[c] ?? 0

@@ -156,23 +156,26 @@ public enum Corruption {
         let out = views.detached().copy()
         let per = 3 * S * S
         var draws: [CorruptionDraw] = []
-        for i in 0..<n {
-            let x = out.data + i * per
-            let gray = law.rect(&rng)
-            grayscale(x, size: S, rect: gray)
-            let (k, sigma, blurRect) = law.blur(&rng)
-            blur(x, size: S, rect: blurRect, kernel: k, sigma: sigma)
-            let (fd, dropBlocks) = law.blocks(&rng)
-            for b in dropBlocks { fillNoise(x, size: S, block: b, rng: &rng) }
-            let j = rng.int(in: 0..<n)
-            var (fr, replaceBlocks): (Float, [PixelRect]) = (0, [])
-            if j != i {
-                (fr, replaceBlocks) = law.blocks(&rng)
-                for b in replaceBlocks { copy(x, from: out.data + j * per, size: S, block: b) }
+        out.withUnsafeMutableBufferPointer { images in
+            let base = images.baseAddress!
+            for i in 0..<n {
+                let x = base + i * per
+                let gray = law.rect(&rng)
+                grayscale(x, size: S, rect: gray)
+                let (k, sigma, blurRect) = law.blur(&rng)
+                blur(x, size: S, rect: blurRect, kernel: k, sigma: sigma)
+                let (fd, dropBlocks) = law.blocks(&rng)
+                for b in dropBlocks { fillNoise(x, size: S, block: b, rng: &rng) }
+                let j = rng.int(in: 0..<n)
+                var (fr, replaceBlocks): (Float, [PixelRect]) = (0, [])
+                if j != i {
+                    (fr, replaceBlocks) = law.blocks(&rng)
+                    for b in replaceBlocks { copy(x, from: base + j * per, size: S, block: b) }
+                }
+                draws.append(CorruptionDraw(grayRect: gray, blurKernel: k, blurSigma: sigma, blurRect: blurRect,
+                                            dropFraction: fd, dropBlocks: dropBlocks, replaceSource: j,
+                                            replaceFraction: fr, replaceBlocks: replaceBlocks))
             }
-            draws.append(CorruptionDraw(grayRect: gray, blurKernel: k, blurSigma: sigma, blurRect: blurRect,
-                                        dropFraction: fd, dropBlocks: dropBlocks, replaceSource: j,
-                                        replaceFraction: fr, replaceBlocks: replaceBlocks))
         }
         return (out, draws)
     }

@@ -34,20 +34,22 @@ public struct SSLBatch {
         let (n, C, S) = (images.shape[0], images.shape[1], images.shape[2])
         precondition(images.shape[3] == S && k.count == n, "rotation needs square images and one k per image")
         let out = Tensor(uninitializedShape: images.shape)
-        let src = images.data, dst = out.data
-        for i in 0..<n { for c in 0..<C {
-            let a = src + (i * C + c) * S * S, b = dst + (i * C + c) * S * S
-            for r in 0..<S { for q in 0..<S {
-                let v: Float
-                switch ((k[i] % 4) + 4) % 4 {
-                case 0: v = a[r * S + q]
-                case 1: v = a[(S - 1 - q) * S + r]              // clockwise
-                case 2: v = a[(S - 1 - r) * S + (S - 1 - q)]
-                default: v = a[q * S + (S - 1 - r)]             // counter-clockwise
-                }
-                b[r * S + q] = v
+        Tensor.withUnsafeMutableBufferPointers([images, out]) { bufs in
+            let (src, dst) = (bufs[0].baseAddress!, bufs[1].baseAddress!)
+            for i in 0..<n { for c in 0..<C {
+                let a = src + (i * C + c) * S * S, b = dst + (i * C + c) * S * S
+                for r in 0..<S { for q in 0..<S {
+                    let v: Float
+                    switch ((k[i] % 4) + 4) % 4 {
+                    case 0: v = a[r * S + q]
+                    case 1: v = a[(S - 1 - q) * S + r]              // clockwise
+                    case 2: v = a[(S - 1 - r) * S + (S - 1 - q)]
+                    default: v = a[q * S + (S - 1 - r)]             // counter-clockwise
+                    }
+                    b[r * S + q] = v
+                } }
             } }
-        } }
+        }
         return out
     }
 }

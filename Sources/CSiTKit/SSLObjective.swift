@@ -23,7 +23,7 @@ public enum SSLObjective {
         let zn = z.l2Normalized()
         let sim = Tensor.matmul(zn, zn, transposeB: true) * (1 / temperature)
         let diagonal = Tensor(zeros: [n, n])
-        for i in 0..<n { diagonal.data[i * n + i] = -.infinity }
+        diagonal.withUnsafeMutableBufferPointer { d in for i in 0..<n { d[i * n + i] = -.infinity } }
         let targets = (0..<n).map { ($0 + n / 2) % n }
         return (sim + diagonal).crossEntropy(labels: targets)
     }

@@ -7,12 +7,14 @@ extension Plots {
     public static func denormalized(_ t: Tensor, _ i: Int) -> RGBImage {
         let S = t.shape[2], W = t.shape[3]
         var im = RGBImage(width: W, height: S)
-        for c in 0..<3 {
-            let (m, s) = (ImageTransforms.mean[c], ImageTransforms.std[c])
-            for y in 0..<S { for x in 0..<W {
-                let v = (t.data[((i * 3 + c) * S + y) * W + x] * s + m) * 255
-                im[y, x, c] = UInt8(Swift.max(0, Swift.min(255, v.rounded())))
-            } }
+        t.withUnsafeBufferPointer { px in
+            for c in 0..<3 {
+                let (m, s) = (ImageTransforms.mean[c], ImageTransforms.std[c])
+                for y in 0..<S { for x in 0..<W {
+                    let v = (px[((i * 3 + c) * S + y) * W + x] * s + m) * 255
+                    im[y, x, c] = UInt8(Swift.max(0, Swift.min(255, v.rounded())))
+                } }
+            }
         }
         return im
     }

@@ -40,7 +40,7 @@ public struct Provenance: Codable, Sendable {
                           swiftVersion: shell(["swift", "--version"])?.split(separator: "\n").first.map(String.init),
                           blas: BLAS.configuration, host: ProcessInfo.processInfo.hostName,
                           cores: ProcessInfo.processInfo.activeProcessorCount, memoryBytes: ProcessInfo.processInfo.physicalMemory,
-                          threads: Parallel.threadCount, execution: execution, seed: config.seed, splitSeed: config.splitSeed,
+                          threads: execution.threads ?? Parallel.threadCount, execution: execution, seed: config.seed, splitSeed: config.splitSeed,
                           manifestSHA256: manifest?.trimmingCharacters(in: .whitespacesAndNewlines),
                           started: ISO8601DateFormatter().string(from: Date()))
     }

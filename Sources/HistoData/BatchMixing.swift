@@ -38,7 +38,9 @@ public enum BatchMixing {
     /// Smoothed one-hot targets `[B, C]`.
     public static func oneHot(_ labels: [Int], classes: Int, smoothing: Float) -> Tensor {
         let t = Tensor(repeating: smoothing / Float(classes), shape: [labels.count, classes])
-        for (i, y) in labels.enumerated() { t.data[i * classes + y] += 1 - smoothing }
+        t.withUnsafeMutableBufferPointer { p in
+            for (i, y) in labels.enumerated() { p[i * classes + y] += 1 - smoothing }
+        }
         return t
     }
 
@@ -51,35 +53,39 @@ public enum BatchMixing {
         let yFlip = oneHot(labels.reversed(), classes: classes, smoothing: config.labelSmoothing)
         guard Double(rng.uniform()) < config.probability, config.mixupAlpha > 0 || config.cutmixAlpha > 0 else { return y }
         let useCutmix = config.cutmixAlpha > 0 && (config.mixupAlpha <= 0 || Double(rng.uniform()) < config.switchProbability)
-        var lambda: Double
         let original = images.copy()
         let per = images.count / B
-        if useCutmix {
-            lambda = beta(config.cutmixAlpha, &rng)
-            // A box of area (1 − λ), centre uniform, clipped; λ corrected to the clipped area.
-            let cutRatio = (1 - lambda).squareRoot()
-            let ch = Int(Double(H) * cutRatio), cw = Int(Double(W) * cutRatio)
-            let cy = rng.int(in: 0..<H), cx = rng.int(in: 0..<W)
-            let y0 = Swift.max(cy - ch / 2, 0), y1 = Swift.min(cy + ch / 2, H)
-            let x0 = Swift.max(cx - cw / 2, 0), x1 = Swift.min(cx + cw / 2, W)
-            for b in 0..<B {
-                let src = original.data + (B - 1 - b) * per, dst = images.data + b * per
-                for c in 0..<(per / (H * W)) { for r in y0..<y1 {
-                    (dst + c * H * W + r * W + x0).update(from: src + c * H * W + r * W + x0, count: x1 - x0)
-                } }
+        let lambda: Double = Tensor.withUnsafeMutableBufferPointers([original, images]) { bufs in
+            let (source, batch) = (bufs[0].baseAddress!, bufs[1].baseAddress!)
+            if useCutmix {
+                let lambda = beta(config.cutmixAlpha, &rng)
+                // A box of area (1 − λ), centre uniform, clipped; λ corrected to the clipped area.
+                let cutRatio = (1 - lambda).squareRoot()
+                let ch = Int(Double(H) * cutRatio), cw = Int(Double(W) * cutRatio)
+                let cy = rng.int(in: 0..<H), cx = rng.int(in: 0..<W)
+                let y0 = Swift.max(cy - ch / 2, 0), y1 = Swift.min(cy + ch / 2, H)
+                let x0 = Swift.max(cx - cw / 2, 0), x1 = Swift.min(cx + cw / 2, W)
+                for b in 0..<B {
+                    let src = source + (B - 1 - b) * per, dst = batch + b * per
+                    for c in 0..<(per / (H * W)) { for r in y0..<y1 {
+                        (dst + c * H * W + r * W + x0).update(from: src + c * H * W + r * W + x0, count: x1 - x0)
+                    } }
+                }
+                return 1 - Double((y1 - y0) * (x1 - x0)) / Double(H * W)
             }
-            lambda = 1 - Double((y1 - y0) * (x1 - x0)) / Double(H * W)
-        } else {
-            lambda = beta(config.mixupAlpha, &rng)
+            let lambda = beta(config.mixupAlpha, &rng)
             let l = Float(lambda)
             for b in 0..<B {
-                let src = original.data + (B - 1 - b) * per, dst = images.data + b * per
+                let src = source + (B - 1 - b) * per, dst = batch + b * per
                 for i in 0..<per { dst[i] = l * dst[i] + (1 - l) * src[i] }
             }
+            return lambda
         }
         let l = Float(lambda)
         let targets = Tensor(uninitializedShape: y.shape)
-        for i in 0..<y.count { targets.data[i] = l * y.data[i] + (1 - l) * yFlip.data[i] }
+        Tensor.withUnsafeMutableBufferPointers([targets, y, yFlip]) { t in
+            for i in 0..<y.count { t[0][i] = l * t[1][i] + (1 - l) * t[2][i] }
+        }
         return targets
     }
 
@@ -88,17 +94,19 @@ public enum BatchMixing {
     /// noise (the images are already normalised). In place, image by image.
     public static func randomErase(_ images: Tensor, probability p: Float = 0.25, rng: inout RNG) {
         let (B, C, H, W) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
-        for b in 0..<B where rng.uniform() < p {
-            for _ in 0..<10 {
-                let area = Float(H * W) * rng.uniform(0.02, 1.0 / 3)
-                let aspect = Foundation.exp(rng.uniform(Foundation.log(0.3), Foundation.log(1 / 0.3)))
-                let h = Int((area * aspect).squareRoot().rounded()), w = Int((area / aspect).squareRoot().rounded())
-                guard w < W && h < H && w > 0 && h > 0 else { continue }
-                let top = rng.int(in: 0...(H - h)), left = rng.int(in: 0...(W - w))
-                for c in 0..<C { for r in top..<(top + h) { for q in left..<(left + w) {
-                    images.data[((b * C + c) * H + r) * W + q] = rng.normal()
-                } } }
-                break
+        images.withUnsafeMutableBufferPointer { px in
+            for b in 0..<B where rng.uniform() < p {
+                for _ in 0..<10 {
+                    let area = Float(H * W) * rng.uniform(0.02, 1.0 / 3)
+                    let aspect = Foundation.exp(rng.uniform(Foundation.log(0.3), Foundation.log(1 / 0.3)))
+                    let h = Int((area * aspect).squareRoot().rounded()), w = Int((area / aspect).squareRoot().rounded())
+                    guard w < W && h < H && w > 0 && h > 0 else { continue }
+                    let top = rng.int(in: 0...(H - h)), left = rng.int(in: 0...(W - w))
+                    for c in 0..<C { for r in top..<(top + h) { for q in left..<(left + w) {
+                        px[((b * C + c) * H + r) * W + q] = rng.normal()
+                    } } }
+                    break
+                }
             }
         }
     }

@@ -136,14 +136,20 @@ public enum ImageTransforms {
         return centerCrop(resizeShorterSide(image, to: Int(Double(S) * 256 / 224)), size: S)
     }
 
-    /// Writes `image` as ImageNet-normalised CHW floats into `dst` (`3·H·W` floats).
-    public static func normalize(_ image: RGBImage, into dst: UnsafeMutablePointer<Float>) {
+    /// Writes `image` as ImageNet-normalised CHW floats into image `index` of `batch`,
+    /// a `[B, 3, H, W]` tensor of the image's size.
+    public static func normalize(_ image: RGBImage, into batch: Tensor, at index: Int) {
         let plane = image.width * image.height
-        image.pixels.withUnsafeBufferPointer { px in
-            for c in 0..<3 {
-                let scale = 1 / (255 * std[c]), shift = -mean[c] / std[c]
-                let out = dst + c * plane
-                for i in 0..<plane { out[i] = Float(px[i * 3 + c]) * scale + shift }
+        precondition(batch.shape.count == 4 && Array(batch.shape[1...]) == [3, image.height, image.width]
+                     && (0..<batch.shape[0]).contains(index),
+                     "image \(index) of \(image.width)×\(image.height) does not fit a batch of \(batch.shape)")
+        batch.withUnsafeMutableBufferPointer { dst in
+            image.pixels.withUnsafeBufferPointer { px in
+                for c in 0..<3 {
+                    let scale = 1 / (255 * std[c]), shift = -mean[c] / std[c]
+                    let out = dst.baseAddress! + (index * 3 + c) * plane
+                    for i in 0..<plane { out[i] = Float(px[i * 3 + c]) * scale + shift }
+                }
             }
         }
     }
@@ -155,7 +161,7 @@ public enum ImageTransforms {
         let t = Tensor(uninitializedShape: [images.count, 3, h, w])
         for (i, im) in images.enumerated() {
             precondition(im.width == w && im.height == h, "batch images differ in size")
-            normalize(im, into: t.data + i * 3 * w * h)
+            normalize(im, into: t, at: i)
         }
         return t
     }

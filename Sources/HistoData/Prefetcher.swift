@@ -1,3 +1,4 @@
+import TensorKit
 import Foundation
 
 /// Produces items `0..<count` on worker threads, at most `depth` ahead of the consumer,
@@ -59,8 +60,10 @@ public final class Prefetcher<Item>: @unchecked Sendable {
         self.state = state
         let n = Swift.max(1, workers)
         state.running = n
+        // Workers run in the creator's compute context (its pool, threads and profiler).
+        let context = ComputeContext.current
         for w in 0..<n {
-            let t = Thread { state.work() }
+            let t = Thread { context.run { state.work() } }
             t.name = "csit-loader-\(w)"
             t.start()
         }

@@ -46,7 +46,7 @@ public struct TrainingData: Sendable {
             var rng = RNG(seed: seed, stream: "augment").derived("e\(epoch)", i)
             for v in 0..<2 {
                 let (view, _) = Augment.trainView(image, size: S, jitter: jitter, rng: &rng)
-                ImageTransforms.normalize(view, into: views.data + (v * ids.count + j) * 3 * S * S)
+                ImageTransforms.normalize(view, into: views, at: v * ids.count + j)
             }
         }
         return (views, ids)
@@ -60,7 +60,7 @@ public struct TrainingData: Sendable {
         for (j, i) in ids.enumerated() {
             var rng = RNG(seed: seed, stream: "augment").derived("e\(epoch)", i)
             let (view, _) = Augment.trainView(try decode(i), size: S, jitter: jitter, rng: &rng)
-            ImageTransforms.normalize(view, into: images.data + j * 3 * S * S)
+            ImageTransforms.normalize(view, into: images, at: j)
         }
         return (images, ids.map { dataset.samples[$0].label ?? 0 })
     }

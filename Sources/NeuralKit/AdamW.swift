@@ -31,14 +31,17 @@ public final class AdamW {
                 let id = ObjectIdentifier(p)
                 let mt = m[id] ?? { let t = Tensor(zeros: p.shape); m[id] = t; return t }()
                 let vt = v[id] ?? { let t = Tensor(zeros: p.shape); v[id] = t; return t }()
-                let pp = p.data, gp = g.data, mp = mt.data, vp = vt.data
-                Parallel.forEach(p.count, minChunk: 1 << 15) { r in
-                    for i in r {
-                        let gi = gp[i]
-                        let mi = b1 * mp[i] + (1 - b1) * gi
-                        let vi = b2 * vp[i] + (1 - b2) * gi * gi
-                        mp[i] = mi; vp[i] = vi
-                        pp[i] = pp[i] * decay - stepSize * mi / (vi.squareRoot() / sqrtBC2 + eps)
+                Tensor.withUnsafeMutableBufferPointers([p, g, mt, vt]) { bufs in
+                    let (pp, gp) = (bufs[0].baseAddress!, bufs[1].baseAddress!)
+                    let (mp, vp) = (bufs[2].baseAddress!, bufs[3].baseAddress!)
+                    Parallel.forEach(p.count, minChunk: 1 << 15) { r in
+                        for i in r {
+                            let gi = gp[i]
+                            let mi = b1 * mp[i] + (1 - b1) * gi
+                            let vi = b2 * vp[i] + (1 - b2) * gi * gi
+                            mp[i] = mi; vp[i] = vi
+                            pp[i] = pp[i] * decay - stepSize * mi / (vi.squareRoot() / sqrtBC2 + eps)
+                        }
                     }
                 }
             }
@@ -86,12 +89,14 @@ public final class SGD {
                 let id = ObjectIdentifier(p)
                 let first = buffers[id] == nil
                 let buf = buffers[id] ?? { let t = Tensor(zeros: p.shape); buffers[id] = t; return t }()
-                let pp = p.data, gp = g.data, bp = buf.data
-                for i in 0..<p.count {
-                    let d = gp[i] + wd * pp[i]
-                    let b = mu == 0 ? d : (first ? d : mu * bp[i] + d)
-                    bp[i] = b
-                    pp[i] -= glr * (nest ? d + mu * b : b)
+                Tensor.withUnsafeMutableBufferPointers([p, g, buf]) { bufs in
+                    let (pp, gp, bp) = (bufs[0].baseAddress!, bufs[1].baseAddress!, bufs[2].baseAddress!)
+                    for i in 0..<p.count {
+                        let d = gp[i] + wd * pp[i]
+                        let b = mu == 0 ? d : (first ? d : mu * bp[i] + d)
+                        bp[i] = b
+                        pp[i] -= glr * (nest ? d + mu * b : b)
+                    }
                 }
             }
         }

@@ -40,11 +40,11 @@ public struct ParameterGroup {
 @discardableResult
 public func clipGradNorm(_ params: [Tensor], maxNorm: Float) -> Float {
     var sq: Double = 0
-    for p in params { if let g = p.grad { sq += Double(Kernels.dot(g.data, g.data, count: g.count)) } }
+    for p in params { if let g = p.grad { sq += Double(g.sumOfSquares()) } }
     let norm = Float(sq.squareRoot())
     if norm > maxNorm {
         let s = maxNorm / (norm + 1e-6)
-        for p in params { if let g = p.grad { Kernels.scale(g.data, by: s, into: g.data, count: g.count) } }
+        for p in params { if let g = p.grad { g.scale(by: s) } }
     }
     return norm
 }

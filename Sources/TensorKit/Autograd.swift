@@ -22,23 +22,8 @@ final class GradNode {
 /// Whether operations record themselves for autodiff on the current thread.
 public enum GradMode {
     private final class Box { var enabled = true }
-    private static let key: pthread_key_t = {
-        var k = pthread_key_t()
-        pthread_key_create(&k) { ptr in
-            guard let ptr else { return }
-            Unmanaged<AnyObject>.fromOpaque(ptr).release()
-        }
-        return k
-    }()
-
-    private static var box: Box {
-        if let p = pthread_getspecific(key) {
-            return Unmanaged<Box>.fromOpaque(p).takeUnretainedValue()
-        }
-        let b = Box()
-        pthread_setspecific(key, Unmanaged.passRetained(b).toOpaque())
-        return b
-    }
+    private static let local = ThreadLocal { Box() }
+    private static var box: Box { local.slot }
 
     /// True unless inside `withoutGrad`.
     public static var isEnabled: Bool { box.enabled }
@@ -68,6 +53,13 @@ extension Tensor {
 
     /// Attaches `backward` to `self` as the result of an op over `inputs`, if any of them
     /// requires a gradient and recording is on.
+    ///
+    /// `backward` runs after the forward's locals are gone, when the pool may have handed
+    /// their buffers to other tensors: it reaches memory only through tensors it captures,
+    /// taking `.data` inside the closure, never through a pointer bound in the forward
+    /// (`StorageSafetyTests` checks the source). One that reads the output (`self`)
+    /// captures it `unowned`: the output owns the closure, and a strong capture would leak
+    /// a graph that is never backpropagated.
     @discardableResult
     func recorded(_ inputs: [Tensor], category: Profiler.Category? = nil,
                   _ backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {

@@ -11,7 +11,7 @@ import Darwin
 /// allocated and no fresh page is touched. Freed buffers beyond `capacityBytes` go
 /// back to the system so a change of shapes cannot hoard memory.
 public final class BufferPool: @unchecked Sendable {
-    /// The process-wide pool used by every tensor.
+    /// The process-wide pool (the default `ComputeContext`'s).
     public static let shared = BufferPool()
 
     /// Upper bound on the bytes kept in free lists (not on live buffers).
@@ -44,8 +44,8 @@ public final class BufferPool: @unchecked Sendable {
         }
         freshAllocations += 1
         pthread_mutex_unlock(&lock)
-        let t0 = Profiler.enabled ? Profiler.now() : 0
-        defer { if Profiler.enabled { Profiler.add(.allocation, Profiler.now() - t0) } }
+        let t0 = Profiler.start()
+        defer { Profiler.stop(t0, .allocation) }
         var raw: UnsafeMutableRawPointer?
         let rc = posix_memalign(&raw, 64, n * MemoryLayout<Float>.stride)
         precondition(rc == 0 && raw != nil, "out of memory allocating \(n) floats")
@@ -86,12 +86,15 @@ public final class BufferPool: @unchecked Sendable {
 /// Reference-counted ownership of one pooled buffer; tensors that view it share it.
 public final class TensorStorage: @unchecked Sendable {
     public let count: Int
-    package let base: UnsafeMutablePointer<Float>
+    let base: UnsafeMutablePointer<Float>
+    /// The pool the buffer came from and goes back to (the creating context's).
+    let pool: BufferPool
 
-    /// Allocates `count` uninitialised floats from the pool.
+    /// Allocates `count` uninitialised floats from the calling thread's `ComputeContext` pool.
     public init(count: Int) {
         self.count = count
-        self.base = BufferPool.shared.acquire(count)
+        self.pool = ComputeContext.current.pool
+        self.base = pool.acquire(count)
     }
 
     /// Allocates `count` floats set to zero.
@@ -100,5 +103,5 @@ public final class TensorStorage: @unchecked Sendable {
         base.initialize(repeating: 0, count: Swift.max(count, 1))
     }
 
-    deinit { BufferPool.shared.release(base, count: count) }
+    deinit { pool.release(base, count: count) }
 }

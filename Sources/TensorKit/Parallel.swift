@@ -10,10 +10,6 @@ import CBLAS
 /// model than alone). Large GEMMs are split here instead (`BLAS.sgemm`), so every thread
 /// in the process is one of ours.
 public enum Parallel {
-    nonisolated(unsafe) private static var _threads: Int = {
-        if let s = ProcessInfo.processInfo.environment["CSIT_THREADS"], let n = Int(s), n > 0 { return n }
-        return ProcessInfo.processInfo.activeProcessorCount
-    }()
     /// How deep the calling thread is in parallel regions. Per thread: a loader thread inside
     /// its own region must not make the training thread's loops run serially.
     private static let depthKey: pthread_key_t = {
@@ -28,16 +24,14 @@ public enum Parallel {
         set { pthread_setspecific(depthKey, UnsafeRawPointer(bitPattern: newValue)) }
     }
 
-    /// Threads used by parallel loops (and by GEMMs, which `BLAS.sgemm` splits over them).
-    public static var threadCount: Int {
-        get { _threads }
-        set { _threads = Swift.max(1, newValue) }
-    }
+    /// Threads of the calling thread's `ComputeContext`.
+    public static var threadCount: Int { ComputeContext.current.threads }
 
-    /// Sets the thread count (`nil`: `CSIT_THREADS` or every core) and pins OpenBLAS to one
-    /// thread before its first call.
+    /// Sets the process default context's thread count (`nil`: `CSIT_THREADS` or every
+    /// core) and pins OpenBLAS to one thread before its first call. The command line calls
+    /// this once; code that needs another count for a while scopes a `ComputeContext`.
     public static func configure(threads: Int? = nil) {
-        threadCount = threads ?? _threads
+        ComputeContext.default = ComputeContext.default.with(threads: threads ?? ComputeContext.environmentThreads)
         _ = blasPinned
     }
 
@@ -45,7 +39,7 @@ public enum Parallel {
     static let blasPinned: Void = { openblas_set_num_threads(1) }()
 
     /// Threads a loop started now would get: 1 inside a parallel region.
-    public static var availableThreads: Int { depth > 0 ? 1 : _threads }
+    public static var availableThreads: Int { depth > 0 ? 1 : threadCount }
 
     /// Calls `body` on disjoint chunks covering `0..<count`, in parallel when worthwhile.
     ///
@@ -58,9 +52,13 @@ public enum Parallel {
     }
 
     /// Runs `body` once per thread slot with the slot index, for per-thread scratch.
+    ///
+    /// Every chunk runs in the caller's `ComputeContext` (its pool and profiler), whichever
+    /// thread takes it.
     public static func forEachSlot(_ count: Int, minChunk: Int = 1, _ body: (Int, Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let chunks = Swift.min(_threads, (count + minChunk - 1) / Swift.max(minChunk, 1))
+        let context = ComputeContext.current
+        let chunks = Swift.min(context.threads, (count + minChunk - 1) / Swift.max(minChunk, 1))
         if chunks <= 1 || depth > 0 {
             body(0, 0..<count)
             return
@@ -71,12 +69,12 @@ public enum Parallel {
             let outer = depth
             depth = outer + 1
             defer { depth = outer }
-            if lo < hi { body(c, lo..<hi) }
+            if lo < hi { context.run { body(c, lo..<hi) } }
         }
     }
 
     /// Number of slots `forEachSlot` may use for `count` items.
     public static func slotCount(_ count: Int, minChunk: Int = 1) -> Int {
-        depth > 0 ? 1 : Swift.max(1, Swift.min(_threads, (count + minChunk - 1) / Swift.max(minChunk, 1)))
+        depth > 0 ? 1 : Swift.max(1, Swift.min(threadCount, (count + minChunk - 1) / Swift.max(minChunk, 1)))
     }
 }

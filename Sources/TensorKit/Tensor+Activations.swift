@@ -26,7 +26,7 @@ extension Tensor {
     public func exp() -> Tensor {
         let _profile = Profiler.start(); defer { Profiler.stop(_profile, .activation) }
         let out = mapped(ExpKernel.self)
-        return out.recorded([self], category: .activation) { g in [g.zipMapped(out, MulKernel.self)] }
+        return out.recorded([self], category: .activation) { [unowned out] g in [g.zipMapped(out, MulKernel.self)] }
     }
 
     /// Natural logarithm elementwise.
@@ -42,7 +42,7 @@ extension Tensor {
     public func relu() -> Tensor {
         let _profile = Profiler.start(); defer { Profiler.stop(_profile, .activation) }
         let out = mapped(ReluKernel.self)
-        return out.recorded([self], category: .activation) { g in [g.zipMapped(out, ReluBackwardKernel.self)] }
+        return out.recorded([self], category: .activation) { [unowned out] g in [g.zipMapped(out, ReluBackwardKernel.self)] }
     }
 
     /// Hyperbolic tangent elementwise.
@@ -51,7 +51,7 @@ extension Tensor {
         let out = Tensor(uninitializedShape: shape)
         let x = data, y = out.data
         for i in 0..<count { y[i] = Foundation.tanh(x[i]) }
-        return out.recorded([self], category: .activation) { g in [g.zipMapped(out, TanhBackwardKernel.self)] }
+        return out.recorded([self], category: .activation) { [unowned out] g in [g.zipMapped(out, TanhBackwardKernel.self)] }
     }
 
     /// Exact GELU, `x · Φ(x)` with Φ from erf (PyTorch's default, not the tanh form).

@@ -102,7 +102,7 @@ extension Tensor {
     /// `a / b` elementwise with broadcasting.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastBinary(a, b, DivFn.self)
-        return out.recorded([a, b], category: .elementwise) { g in
+        return out.recorded([a, b], category: .elementwise) { [unowned out] g in
             let ga = broadcastBinary(g, b, DivFn.self)
             return [a.requiresGrad ? ga.sumToShape(a.shape) : nil,
                     b.requiresGrad ? broadcastBinary(ga, out, MulFn.self).sumToShape(b.shape).scaled(-1) : nil]

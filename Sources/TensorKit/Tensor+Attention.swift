@@ -36,7 +36,7 @@ extension Tensor {
         Profiler.stop(t0, .attention)
         return out.recorded([qkv], category: .attention) { g in
             let gq = Tensor(uninitializedShape: qkv.shape)
-            let gp = g.data, gqp = gq.data
+            let qp = qkv.data, gp = g.data, gqp = gq.data
             let slots = Parallel.slotCount(B * h)
             let scratch = Tensor(uninitializedShape: [slots, 2, N * N])
             Parallel.forEachSlot(B * h) { slot, range in

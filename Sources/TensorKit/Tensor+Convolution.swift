@@ -40,7 +40,7 @@ extension Tensor {
 
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         return out.recorded(inputs) { g in
-            let gp = g.data
+            let xp = x.data, wp = weight.data, gp = g.data
             let needX = x.requiresGrad, needW = weight.requiresGrad
             let gx = needX ? Tensor(zeros: x.shape) : nil
             let slots = perImage ? Parallel.slotCount(B) : 1

@@ -72,7 +72,7 @@ extension Tensor {
         return Tensor(scalar: s / n).recorded([self, target], category: .loss) { g in
             let scale = g.item / n
             let sign = Tensor(uninitializedShape: self.shape)
-            let sp = sign.data
+            let a = self.data, b = target.data, sp = sign.data
             for i in 0..<self.count {
                 let d = a[i] - b[i]
                 sp[i] = d > 0 ? scale : (d < 0 ? -scale : 0)

@@ -96,8 +96,8 @@ extension Tensor {
         let rows = x.count / inF
         var outShape = x.shape; outShape[outShape.count - 1] = outF
         let out = Tensor(uninitializedShape: outShape)
-        let t0 = Profiler.enabled ? Profiler.now() : 0
-        defer { if Profiler.enabled { Profiler.add(.gemm, Profiler.now() - t0) } }
+        let t0 = Profiler.start()
+        defer { Profiler.stop(t0, .gemm) }
         if let bias {
             // Seeding C with the bias and using beta = 1 costs what beta = 0 costs:
             // OpenBLAS would zero C in a separate pass otherwise.
@@ -110,8 +110,8 @@ extension Tensor {
                    b: weight.data, ldb: inF, beta: bias == nil ? 0 : 1, c: out.data, ldc: outF)
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         return out.recorded(inputs) { g in
-            let t0 = Profiler.enabled ? Profiler.now() : 0
-            defer { if Profiler.enabled { Profiler.add(.gemm, Profiler.now() - t0) } }
+            let t0 = Profiler.start()
+            defer { Profiler.stop(t0, .gemm) }
             var grads: [Tensor?] = [nil, nil, nil]
             if x.requiresGrad {
                 let gx = Tensor(uninitializedShape: x.shape)

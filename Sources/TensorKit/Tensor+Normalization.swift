@@ -29,8 +29,8 @@ extension Tensor {
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
         return out.recorded(inputs, category: .norm) { g in
-            // Read the statistics through the tensor so the closure keeps it alive.
-            let sp = stats.data
+            // Pointers from captured tensors only: the closure keeps those alive, not a pointer.
+            let xp = self.data, sp = stats.data, wp = weight?.data
             let gp = g.data
             let needX = self.requiresGrad
             let gx = needX ? Tensor(uninitializedShape: self.shape) : nil
@@ -113,8 +113,8 @@ extension Tensor {
             np[r] = n
             Kernels.scale(xp + r * D, by: 1 / n, into: yp + r * D, count: D)
         }
-        return out.recorded([self], category: .norm) { g in
-            let np = norms.data
+        return out.recorded([self], category: .norm) { [unowned out] g in
+            let np = norms.data, yp = out.data
             let gx = Tensor(uninitializedShape: self.shape)
             for r in 0..<rows {
                 let y = yp + r * D, gy = g.data + r * D, dx = gx.data + r * D

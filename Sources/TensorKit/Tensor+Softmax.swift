@@ -10,9 +10,9 @@ extension Tensor {
         Parallel.forEach(rows, minChunk: 16) { range in
             for r in range { Tensor.softmaxRow(xp + r * D, yp + r * D, D, scale) }
         }
-        return out.recorded([self], category: .activation) { g in
+        return out.recorded([self], category: .activation) { [unowned out] g in
             let gx = Tensor(uninitializedShape: self.shape)
-            let gp = g.data, gxp = gx.data
+            let yp = out.data, gp = g.data, gxp = gx.data
             Parallel.forEach(rows, minChunk: 16) { range in
                 for r in range {   // dx = scale · y ⊙ (g − Σ g·y)
                     let y = yp + r * D, gy = gp + r * D, dx = gxp + r * D
@@ -86,8 +86,9 @@ extension Tensor {
         let out = Tensor(uninitializedShape: shape)
         let xp = data, yp = out.data
         for r in 0..<rows { Tensor.logSoftmaxRow(xp + r * D, yp + r * D, D) }
-        return out.recorded([self], category: .activation) { g in
+        return out.recorded([self], category: .activation) { [unowned out] g in
             let gx = Tensor(uninitializedShape: self.shape)
+            let yp = out.data
             for r in 0..<rows {   // dx = g − softmax · Σg
                 let y = yp + r * D, gy = g.data + r * D, dx = gx.data + r * D
                 let s = Kernels.sum(gy, count: D)

@@ -60,8 +60,53 @@ public final class Tensor: @unchecked Sendable {
     /// A rank-0 tensor.
     public convenience init(scalar: Float) { self.init([scalar], shape: []) }
 
-    /// Pointer to the first element.
-    @inline(__always) package var data: UnsafeMutablePointer<Float> { storage.base + offset }
+    /// Pointer to the first element. TensorKit only: it does not keep the storage alive, so
+    /// other modules use the `withUnsafe…BufferPointer` accessors, and a backward closure
+    /// takes it from a tensor it captures (see `recorded`).
+    @usableFromInline @inline(__always) var data: UnsafeMutablePointer<Float> { storage.base + offset }
+
+    /// Calls `body` with the elements (row-major, `count` of them) as a read-only buffer.
+    ///
+    /// The tensor, and so its storage, stays alive until `body` returns: the buffer cannot
+    /// go back to the pool and be handed to another tensor while `body` reads it. Take the
+    /// buffer once and loop inside `body`; it must not escape.
+    ///
+    /// - Parameter body: receives the elements; `baseAddress` is never nil.
+    /// - Returns: what `body` returns.
+    @inlinable
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try withExtendedLifetime(self) { try body(UnsafeBufferPointer(start: data, count: count)) }
+    }
+
+    /// Calls `body` with the elements (row-major, `count` of them) as a writable buffer.
+    ///
+    /// As `withUnsafeBufferPointer`: the storage outlives `body`, and the buffer must not
+    /// escape it. Writes are not recorded for autodiff, and views sharing the storage
+    /// (`reshaped`, `slice(rows:)`) see them.
+    ///
+    /// - Parameter body: receives the elements; `baseAddress` is never nil.
+    /// - Returns: what `body` returns.
+    @inlinable
+    public func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        try withExtendedLifetime(self) { try body(UnsafeMutableBufferPointer(start: data, count: count)) }
+    }
+
+    /// Calls `body` with writable buffers over the elements of several tensors, in order,
+    /// keeping every one alive until `body` returns: one scope for a loop that reads and
+    /// writes several tensors together (an optimizer step updates four), not one per tensor.
+    ///
+    /// - Parameters:
+    ///   - tensors: the tensors; the same one may appear twice (the buffers then alias).
+    ///   - body: receives one buffer per tensor; every `baseAddress` is non-nil.
+    /// - Returns: what `body` returns.
+    @inlinable
+    public static func withUnsafeMutableBufferPointers<R>(
+        _ tensors: [Tensor], _ body: ([UnsafeMutableBufferPointer<Float>]) throws -> R
+    ) rethrows -> R {
+        try withExtendedLifetime(tensors) {
+            try body(tensors.map { UnsafeMutableBufferPointer(start: $0.data, count: $0.count) })
+        }
+    }
 
     /// Rank (number of dimensions).
     public var rank: Int { shape.count }
@@ -112,6 +157,12 @@ public final class Tensor: @unchecked Sendable {
 
     /// Sets every element to `value` (not recorded).
     public func fill(_ value: Float) { data.update(repeating: value, count: count) }
+
+    /// Multiplies every element by `s` in place (not recorded), as gradient clipping does.
+    public func scale(by s: Float) { Kernels.scale(data, by: s, into: data, count: count) }
+
+    /// Σ xᵢ² over the elements, accumulated in `Float` on vector lanes (`Kernels.dot`).
+    public func sumOfSquares() -> Float { Kernels.dot(data, data, count: count) }
 }
 
 @inline(__always) func normalizeAxis(_ axis: Int, rank: Int) -> Int {

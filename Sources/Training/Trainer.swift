@@ -56,9 +56,14 @@ public final class Trainer {
     ///
     /// - Throws: `RunConfigError`, dataset errors, `CheckpointError`, `TrainingError`.
     public func run() throws -> RunResult {
+        // The run's thread count is scoped to it (a second trainer in this process keeps its own).
+        let context = execution.threads.map { ComputeContext.current.with(threads: $0) } ?? ComputeContext.current
+        return try context.run { try train() }
+    }
+
+    private func train() throws -> RunResult {
         let c = config
         try c.validate()
-        if let t = execution.threads { Parallel.configure(threads: t) }
         let data = try RunData.resolve(c)
         let runID = try RunIdentity.id(c, dataSHA256: data.contentHash)
         let artifacts = RunArtifacts(runDir: runDir)

@@ -34,12 +34,16 @@ final class CorruptionTests: XCTestCase {
             for i in 0..<n {
                 // 1. grayscale: exact.
                 let x = image(clean, i)
-                Corruption.grayscale(x.data, size: S, rect: rect(fx.inputs["corrupt.gray_rect"]!, i))
+                x.withUnsafeMutableBufferPointer {
+                    Corruption.grayscale($0.baseAddress!, size: S, rect: rect(fx.inputs["corrupt.gray_rect"]!, i))
+                }
                 XCTAssertEqual(x.scalars, image(afterGray, i).scalars, "\(name) view \(i) grayscale")
                 // 2. blur: up to the order of float additions.
                 let y = image(afterGray, i)
-                Corruption.blur(y.data, size: S, rect: rect(fx.inputs["corrupt.blur_rect"]!, i),
-                                kernel: kernels[i], sigma: sigmas[i])
+                y.withUnsafeMutableBufferPointer {
+                    Corruption.blur($0.baseAddress!, size: S, rect: rect(fx.inputs["corrupt.blur_rect"]!, i),
+                                    kernel: kernels[i], sigma: sigmas[i])
+                }
                 assertClose(y, image(afterBlur, i), rtol: 2e-6, "\(name) view \(i) blur")
                 // 3. drop: exactly the union of the blocks changes (the noise itself is numpy's).
                 var inDrop = Set<Int>()
@@ -56,9 +60,10 @@ final class CorruptionTests: XCTestCase {
                 let j = sources[i]
                 let src = j < i ? image(corrupted, j) : image(clean, j)
                 for b in 0..<replaces.shape[0] where Int(replaces[b, 0]) == i {
-                    Corruption.copy(z.data, from: src.data, size: S,
-                                    block: PixelRect(Int(replaces[b, 2]), Int(replaces[b, 3]),
-                                                     Int(replaces[b, 4]), Int(replaces[b, 5])))
+                    let block = PixelRect(Int(replaces[b, 2]), Int(replaces[b, 3]), Int(replaces[b, 4]), Int(replaces[b, 5]))
+                    Tensor.withUnsafeMutableBufferPointers([z, src]) {
+                        Corruption.copy($0[0].baseAddress!, from: $0[1].baseAddress!, size: S, block: block)
+                    }
                 }
                 XCTAssertEqual(z.scalars, image(corrupted, i).scalars, "\(name) view \(i) replace")
             }

@@ -60,12 +60,13 @@ final class AugmentTests: XCTestCase {
         cfg = BatchMixing.MixupConfig(); cfg.mixupAlpha = 0
         let cut = images.copy()
         let t2 = BatchMixing.mix(cut, labels: [0, 1, 2, 1], classes: 3, config: cfg, rng: &rng)
-        let changed = (0..<(3 * 64)).filter { cut.data[$0] != images.data[$0] }.count
+        let changed = zip(cut.scalars, images.scalars).prefix(3 * 64).filter { $0 != $1 }.count
         let area = 1 - (t2[0, 0] - 0.1 / 3) / 0.9
         XCTAssertEqual(Float(changed) / Float(3 * 64), area, accuracy: 0.02, "cutmix λ is the kept area")
         let erased = images.copy()
         BatchMixing.randomErase(erased, probability: 1, rng: &rng)
-        XCTAssertTrue((0..<4).allSatisfy { b in (0..<192).contains { erased.data[b * 192 + $0] != images.data[b * 192 + $0] } })
+        let (after, before) = (erased.scalars, images.scalars)
+        XCTAssertTrue((0..<4).allSatisfy { b in (0..<192).contains { after[b * 192 + $0] != before[b * 192 + $0] } })
     }
 }
 

@@ -108,7 +108,7 @@ final class ModuleTests: XCTestCase {
         XCTAssertEqual(y.shape, [2, 3, 4, 6])
         for b in 0..<2 { for c in 0..<3 { for h in 0..<4 { for w in 0..<6 {
             let (i, u, j, v) = (h / 2, h % 2, w / 2, w % 2)
-            var ref = layer.bias.data[c]
+            var ref = layer.bias[c]
             for k in 0..<5 { ref += tokens[b, i * 3 + j, k] * layer.weight[k, c, u, v] }
             XCTAssertEqual(y[b, c, h, w], ref, accuracy: 1e-5)
         } } } }

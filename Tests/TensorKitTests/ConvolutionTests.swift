@@ -9,7 +9,7 @@ final class ConvolutionTests: XCTestCase {
         let Ho = (H + 2 * p - kh) / s + 1, Wo = (W + 2 * p - kw) / s + 1
         let out = Tensor(zeros: [B, O, Ho, Wo])
         for bi in 0..<B { for o in 0..<O { for i in 0..<Ho { for j in 0..<Wo {
-            var acc: Float = b?.data[o] ?? 0
+            var acc: Float = b?.scalars[o] ?? 0
             for c in 0..<C { for u in 0..<kh { for v in 0..<kw {
                 let h = i * s - p + u, ww = j * s - p + v
                 if h >= 0 && h < H && ww >= 0 && ww < W { acc += x[bi, c, h, ww] * w[o, c, u, v] }
@@ -78,14 +78,15 @@ final class ConvolutionTests: XCTestCase {
             let g = GradientCheck.random([2, 3, Ho, Wo], seed: 5)
             y.backward(gradient: g)
             var gref = [Float](repeating: 0, count: x.count)
+            let (xs, ys, gs) = (x.scalars, y.scalars, g.scalars)
             for pl in 0..<6 { for oh in 0..<Ho { for ow in 0..<Wo {
                 var best = -Float.infinity, at = -1
                 for h in max(0, 2 * oh - 1)..<min(H, 2 * oh + 2) { for w in max(0, 2 * ow - 1)..<min(W, 2 * ow + 2) {
-                    let v = x.data[pl * H * W + h * W + w]
+                    let v = xs[pl * H * W + h * W + w]
                     if v > best { best = v; at = pl * H * W + h * W + w }
                 } }
-                XCTAssertEqual(y.data[(pl * Ho + oh) * Wo + ow], best, "H=\(H) W=\(W) at \(pl),\(oh),\(ow)")
-                gref[at] += g.data[(pl * Ho + oh) * Wo + ow]
+                XCTAssertEqual(ys[(pl * Ho + oh) * Wo + ow], best, "H=\(H) W=\(W) at \(pl),\(oh),\(ow)")
+                gref[at] += gs[(pl * Ho + oh) * Wo + ow]
             } } }
             XCTAssertEqual(x.grad!.scalars, gref, "gradient routing H=\(H) W=\(W)")
         }
@@ -99,8 +100,8 @@ final class ConvolutionTests: XCTestCase {
         let g = Tensor((0..<(6 * 4)).map(Float.init), shape: [1, 6, 4])
         let img = g.unpatchify(gridHeight: 2, gridWidth: 3, channels: 1, patch: 2)
         XCTAssertEqual(img.shape, [1, 1, 4, 6])
-        XCTAssertEqual(img[0, 0, 2, 4], g.data[5 * 4 + 0])   // token 5 = (1, 2)
-        XCTAssertEqual(img[0, 0, 3, 5], g.data[5 * 4 + 3])
+        XCTAssertEqual(img[0, 0, 2, 4], g[0, 5, 0])   // token 5 = (1, 2)
+        XCTAssertEqual(img[0, 0, 3, 5], g[0, 5, 3])
         GradientCheck.check([GradientCheck.random([2, 6, 12])]) {
             $0[0].unpatchify(gridHeight: 2, gridWidth: 3, channels: 3, patch: 2)
         }

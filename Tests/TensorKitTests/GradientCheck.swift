@@ -18,10 +18,11 @@ enum GradientCheck {
         let weights = Tensor.uniform(out.shape, -1, 1, rng: &rng)
         (out * weights).sum().backward()
 
+        let w = weights.scalars
         func objective() -> Double {
-            let y = withoutGrad { f(inputs) }
+            let y = withoutGrad { f(inputs) }.scalars
             var s = 0.0
-            for i in 0..<y.count { s += Double(y.data[i]) * Double(weights.data[i]) }
+            for i in 0..<y.count { s += Double(y[i]) * Double(w[i]) }
             return s
         }
         var checked = 0
@@ -31,15 +32,17 @@ enum GradientCheck {
                 continue
             }
             XCTAssertEqual(g.shape, x.shape, file: file, line: line)
+            let analyticGrad = g.scalars
+            func set(_ i: Int, _ v: Float) { x.withUnsafeMutableBufferPointer { $0[i] = v } }
             for i in 0..<x.count {
-                let orig = x.data[i]
-                x.data[i] = orig + eps
+                let orig = x.withUnsafeBufferPointer { $0[i] }
+                set(i, orig + eps)
                 let fp = objective()
-                x.data[i] = orig - eps
+                set(i, orig - eps)
                 let fm = objective()
-                x.data[i] = orig
+                set(i, orig)
                 let numeric = Float((fp - fm) / (2 * Double(eps)))
-                let analytic = g.data[i]
+                let analytic = analyticGrad[i]
                 let tol = atol + rtol * max(abs(numeric), abs(analytic))
                 if abs(numeric - analytic) > tol {
                     XCTFail("input \(k) element \(i): analytic \(analytic) vs numeric \(numeric)", file: file, line: line)

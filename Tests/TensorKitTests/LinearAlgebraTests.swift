@@ -30,18 +30,19 @@ final class LinearAlgebraTests: XCTestCase {
     /// the inner dimension when it dwarfs both); every transpose and a ragged split must
     /// give the single-threaded product, with and without beta, at strided leading dimensions.
     func testSplitGEMMMatchesSingleThreaded() {
-        let saved = Parallel.threadCount
-        defer { Parallel.threadCount = saved }
         for (m, n, k) in [(403, 61, 97), (45, 517, 131), (40, 24, 2501)] {
             for tA in [false, true] { for tB in [false, true] {
                 let (lda, ldb, ldc) = ((tA ? m : k) + 3, (tB ? k : n) + 2, n + 1)
                 let aa = GradientCheck.random([(tA ? k : m) * lda], seed: 23)
                 let bb = GradientCheck.random([(tB ? n : k) * ldb], seed: 24)
                 func product(threads: Int, beta: Float) -> [Float] {
-                    Parallel.threadCount = threads
                     let c = Tensor(repeating: 0.5, shape: [m * ldc])
-                    BLAS.sgemm(transA: tA, transB: tB, m: m, n: n, k: k, alpha: 0.7, a: aa.data, lda: lda,
-                               b: bb.data, ldb: ldb, beta: beta, c: c.data, ldc: ldc)
+                    ComputeContext(threads: threads).run {
+                        Tensor.withUnsafeMutableBufferPointers([aa, bb, c]) { p in
+                            BLAS.sgemm(transA: tA, transB: tB, m: m, n: n, k: k, alpha: 0.7, a: p[0].baseAddress!, lda: lda,
+                                       b: p[1].baseAddress!, ldb: ldb, beta: beta, c: p[2].baseAddress!, ldc: ldc)
+                        }
+                    }
                     return c.scalars
                 }
                 for beta: Float in [0, 1] {
@@ -59,17 +60,14 @@ final class LinearAlgebraTests: XCTestCase {
     /// The bias gradient sums the output gradient over all rows; with enough rows it is
     /// split over threads, which must not change the sums.
     func testLinearBiasGradientOverManyRows() {
-        let saved = Parallel.threadCount
-        defer { Parallel.threadCount = saved }
-        Parallel.threadCount = 3
         let x = GradientCheck.random([1100, 6], seed: 31), w = GradientCheck.random([5, 6], seed: 32)
         let b = GradientCheck.random([5], seed: 33)
         b.requiresGrad = true
         let g = GradientCheck.random([1100, 5], seed: 34)
-        Tensor.linear(x, weight: w, bias: b).backward(gradient: g)
+        ComputeContext(threads: 3).run { Tensor.linear(x, weight: w, bias: b).backward(gradient: g) }
         for c in 0..<5 {
-            let ref = (0..<1100).reduce(0.0) { $0 + Double(g.data[$1 * 5 + c]) }
-            XCTAssertEqual(Double(b.grad!.data[c]), ref, accuracy: 1e-4, "column \(c)")
+            let ref = (0..<1100).reduce(0.0) { $0 + Double(g[$1, c]) }
+            XCTAssertEqual(Double(b.grad![c]), ref, accuracy: 1e-4, "column \(c)")
         }
     }
 
@@ -99,7 +97,8 @@ final class LinearAlgebraTests: XCTestCase {
         let y = Tensor.linear(x, weight: w, bias: b)
         XCTAssertEqual(y.shape, [2, 3, 4])
         let ref = naive(x.scalars, w.scalars, m: 6, n: 4, k: 6, tA: false, tB: true)
-        for i in 0..<6 { for j in 0..<4 { XCTAssertEqual(y.data[i * 4 + j], ref[i * 4 + j] + b.data[j], accuracy: 1e-5) } }
+        let (ys, bs) = (y.scalars, b.scalars)
+        for i in 0..<6 { for j in 0..<4 { XCTAssertEqual(ys[i * 4 + j], ref[i * 4 + j] + bs[j], accuracy: 1e-5) } }
         GradientCheck.check([x, w, b]) { Tensor.linear($0[0], weight: $0[1], bias: $0[2]) }
         GradientCheck.check([x, w]) { Tensor.linear($0[0], weight: $0[1], bias: nil) }
     }

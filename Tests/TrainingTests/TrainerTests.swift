@@ -40,6 +40,19 @@ final class TrainerTests: XCTestCase {
 
     func dir(_ name: String) -> URL { Self.work.appendingPathComponent(name) }
 
+    /// A run's thread count is scoped to the run: before, `Trainer.run` set the process-wide
+    /// count, so a later run (or the next test) in the process inherited it.
+    func testARunsThreadCountDoesNotLeakIntoTheProcess() throws {
+        var c = tiny(.ft)
+        c.epochs = 1
+        let before = Parallel.threadCount
+        var execution = ExecutionConfig()
+        execution.threads = before + 1
+        _ = try Trainer(config: c, execution: execution, runDir: dir("threads")).run()
+        XCTAssertEqual(Parallel.threadCount, before)
+        XCTAssertEqual(ComputeContext.default.threads, before)
+    }
+
     func testFineTuneLearnsTissueClasses() throws {
         var c = tiny(.ft)
         c.epochs = 6
