@@ -6,26 +6,67 @@ import TensorKit
 /// softmax of the averaged logits.
 public struct Predictor {
     public let model: CSiTModel
+    /// Class names in label order (the card's; `0`, `1`, … for a checkpoint without one).
+    public let classes: [String]
+    /// The checkpoint's card, nil for a checkpoint written before cards existed.
+    public let card: ModelCard?
 
     /// Wraps a model built in fine-tune mode.
-    public init(model: CSiTModel) {
-        guard case .finetune = model.mode else { preconditionFailure("Predictor needs a fine-tune model") }
+    public init(model: CSiTModel, classes: [String]? = nil) {
+        guard case .finetune(let n) = model.mode else { preconditionFailure("Predictor needs a fine-tune model") }
         self.model = model
+        self.classes = classes ?? (0..<n).map(String.init)
+        self.card = nil
     }
 
     /// Loads a fine-tuned checkpoint; its heads must fit `classes`.
     ///
     /// - Throws: `CheckpointError` for missing or mis-shaped tensors, or heads of another shape.
     public init(config: CSiTConfig, classes: Int, checkpoint url: URL) throws {
-        var rng = RNG(seed: 0)
-        let m = CSiTModel(config: config, mode: .finetune(classes: classes), rng: &rng)
-        let report = try m.loadPretrained(contentsOf: url)
-        if let head = (report.droppedHeads + report.freshlyInitialised).first(where: { !$0.hasPrefix("rot_w") }) {
-            let found = try SafeTensors.read(url).tensors[head]?.shape
-            throw CheckpointError.shapeMismatch(key: head, expected: m.namedParameters().first { $0.key == head }!.tensor.shape,
-                                               found: found ?? [], file: url.path)
+        try self.init(checkpoint: url, request: ModelRequest(preset: config.preset, imageSize: config.imageSize,
+                                                             tokenStride: config.tokenStride,
+                                                             representationSize: config.representationSize, classes: classes,
+                                                             resizePositions: true), legacyConfig: config)
+    }
+
+    /// Loads a checkpoint as its card describes it; flags in `request` must agree with the
+    /// card. A checkpoint without a card is built from the request (`classes` required).
+    ///
+    /// - Throws: `ModelCardError` for a contradicting flag, an SSL checkpoint or a missing
+    ///   class count; `CheckpointError` for missing or mis-shaped tensors, heads of another
+    ///   shape, or a positional embedding of another grid without `resizePositions`.
+    public init(checkpoint url: URL, request: ModelRequest, legacyConfig: CSiTConfig? = nil) throws {
+        let (state, metadata) = try SafeTensors.read(url)
+        let card = try ModelCard(metadata: metadata, file: url.path)
+        let config: CSiTConfig, names: [String]
+        if let card {
+            guard case .finetune = card.mode else {
+                throw ModelCardError.wrongHeads(file: url.path, found: "SSL pretraining",
+                                                needed: "prediction needs a fine-tuned (ft, le, mlp or ssl-ft) checkpoint")
+            }
+            config = try card.configuration(for: request, file: url.path)
+            names = card.classes
+        } else {
+            guard let n = request.classes else {
+                throw ModelCardError.missing(file: url.path, key: "classes (a checkpoint without model metadata needs --classes)")
+            }
+            config = try legacyConfig ?? request.legacyConfig()
+            names = (0..<n).map(String.init)
         }
-        self.init(model: m)
+        var rng = RNG(seed: 0)
+        let m = CSiTModel(config: config, mode: .finetune(classes: names.count), rng: &rng)
+        let report = try m.loadPretrained(state, source: url.path)
+        if let head = (report.droppedHeads + report.freshlyInitialised).first(where: { !$0.hasPrefix("rot_w") }) {
+            throw CheckpointError.shapeMismatch(key: head, expected: m.namedParameters().first { $0.key == head }!.tensor.shape,
+                                               found: state[head]?.shape ?? [], file: url.path)
+        }
+        if !report.resized.isEmpty && !request.resizePositions {
+            throw CheckpointError.shapeMismatch(key: "pos_embed", expected: m.namedParameters().first { $0.key == "pos_embed" }!.tensor.shape,
+                                               found: state["pos_embed"]?.shape ?? [], file: url.path)
+        }
+        self.model = m
+        self.classes = names
+        self.card = card
     }
 
     /// Class probabilities `[B, C]` for normalised images `[B, 3, S, S]`.

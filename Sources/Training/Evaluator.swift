@@ -6,14 +6,16 @@ import TensorKit
 
 /// Test-set evaluation: eval transform, eval mode, softmax of the averaged logits.
 public enum Evaluator {
-    /// Metrics and the predictions CSV (`path,label,pred,prob_0,…`) of `model` on `data`.
+    /// Metrics and the predictions CSV (`path,label,label_name,pred,pred_name,prob_<class>,…`)
+    /// of `model` on `data`.
     public static func evaluate(_ model: CSiTModel, data: TrainingData, classes: [String],
                                 batchSize: Int = 64) throws -> (ClassificationMetrics, String) {
         let wasTraining = model.training
         model.eval()
         defer { model.train(wasTraining) }
         var labels: [Int] = [], probs: [[Double]] = []
-        var csv = "path,label,pred," + classes.indices.map { "prob_\($0)" }.joined(separator: ",") + "\n"
+        var csv = (["path", "label", "label_name", "pred", "pred_name"] + classes.map { "prob_\($0)" }).map(CSVField.escape)
+            .joined(separator: ",") + "\n"
         let batches = (data.indices.count + batchSize - 1) / batchSize
         for k in 0..<batches {
             let (images, ys, ids) = try data.evaluationBatch(k, batchSize: batchSize)
@@ -23,8 +25,8 @@ public enum Evaluator {
                 labels.append(y)
                 probs.append(row)
                 let pred = row.indices.max { row[$0] < row[$1] }!
-                csv += "\(CSVField.escape(data.dataset.samples[ids[j]].path)),\(y),\(pred),"
-                    + row.map { String(format: "%.6f", $0) }.joined(separator: ",") + "\n"
+                csv += ([CSVField.escape(data.dataset.samples[ids[j]].path), String(y), CSVField.escape(classes[y]), String(pred),
+                         CSVField.escape(classes[pred])] + row.map { String(format: "%.6f", $0) }).joined(separator: ",") + "\n"
             }
         }
         return (ClassificationMetrics(labels: labels, probabilities: probs, classes: classes), csv)

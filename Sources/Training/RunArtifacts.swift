@@ -21,9 +21,17 @@ struct RunArtifacts {
         try manifest?.write(to: url("manifest.csv"))
     }
 
-    /// The checkpoint that scored best so far on `metric`.
-    func writeBest(_ model: CSiTModel, epoch: Int, metric: Metric, score: Double) throws {
-        try SafeTensors.write(model.stateDict(), metadata: ["epoch": String(epoch), metric.rawValue: String(score)], to: url("best.safetensors"))
+    /// The model card of a run's checkpoints: what `csit predict` needs to use them alone.
+    static func card(_ model: CSiTModel, config c: RunConfig, classes: [String], runID: String) -> ModelCard {
+        ModelCard(config: model.config, mode: model.mode, classes: model.mode == .ssl ? [] : classes,
+                  mean: ImageTransforms.mean, std: ImageTransforms.std, trainingMode: c.mode.rawValue, runID: runID,
+                  producer: "csit (\(ComputeVersion.string))")
+    }
+
+    /// The checkpoint that scored best so far on `metric` (epochs numbered from 1).
+    func writeBest(_ model: CSiTModel, card: ModelCard, epoch: Int, metric: Metric, score: Double) throws {
+        let meta = card.metadata.merging(["epoch": String(epoch + 1), "best_metric": metric.rawValue, metric.rawValue: String(score)]) { a, _ in a }
+        try SafeTensors.write(model.stateDict(), metadata: meta, to: url("best.safetensors"))
     }
 
     /// The latest reconstruction picture, and one per epoch.
@@ -32,10 +40,9 @@ struct RunArtifacts {
         try grid.writePNG(to: url(String(format: "reconstruction_epoch%03d.png", epoch + 1)))
     }
 
-    /// The final model (PyTorch key names, mode and classes in the metadata).
-    func writeModel(_ model: CSiTModel, mode: RunConfig.Mode, classes: [String]) throws {
-        try SafeTensors.write(model.stateDict(), metadata: ["mode": mode.rawValue, "classes": classes.joined(separator: "|")],
-                              to: url("model.safetensors"))
+    /// The final model (PyTorch key names; its card in the metadata).
+    func writeModel(_ model: CSiTModel, card: ModelCard) throws {
+        try SafeTensors.write(model.stateDict(), metadata: card.metadata, to: url("model.safetensors"))
     }
 
     /// Test predictions and metrics.

@@ -78,6 +78,7 @@ public final class Trainer {
                            + (report.resized.isEmpty ? "" : ", positional embedding resized"))
         }
         task.prepare(model)
+        let card = RunArtifacts.card(model, config: c, classes: classes, runID: runID)
         let optimizer = AdamW(groups: model.parameterGroups(weightDecay: c.weightDecay))
 
         let cache = execution.cacheImages ? ImageCache(capacityBytes: execution.cacheMiB << 20) : nil
@@ -111,7 +112,7 @@ public final class Trainer {
                                       m.accuracy, m.macroF1))
                 if let score = c.bestMetric.value(in: m), best.map({ score > $0 }) ?? true {
                     best = score
-                    try artifacts.writeBest(model, epoch: epoch, metric: c.bestMetric, score: score)
+                    try artifacts.writeBest(model, card: card, epoch: epoch, metric: c.bestMetric, score: score)
                 }
             } else {
                 reporter?.note(String(format: "epoch %d: loss %.4f", epoch + 1, record.loss))
@@ -130,7 +131,7 @@ public final class Trainer {
             }
         }
 
-        try artifacts.writeModel(model, mode: c.mode, classes: classes)
+        try artifacts.writeModel(model, card: card)
         var metrics: ClassificationMetrics?
         if let evalData, !data.testIndices.isEmpty {
             let (m, predictions) = try Evaluator.evaluate(model, data: evalData, classes: classes)

@@ -10,11 +10,17 @@ import Training
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Evaluate a fine-tuned checkpoint on a labeled folder or manifest; write metrics, predictions, pictures.")
+        abstract: "Evaluate a fine-tuned checkpoint on a labeled folder or manifest; write metrics, predictions, pictures.",
+        discussion: """
+        The checkpoint describes itself (architecture, input size, class names); its class names must \
+        match the data's folders.
 
-    @OptionGroup var model: ModelOptions
+        Example:
+          csit evaluate --checkpoint results/demo/runs/<run id> --data tiles/ --output eval/
+        """)
+
+    @OptionGroup var model: CheckpointOptions
     @OptionGroup var engine: EngineOptions
-    @Option(help: "Fine-tuned .safetensors checkpoint.") var checkpoint: String
     @Option(help: "Test data: a labeled folder (root/<class>/<image>) or a manifest CSV (rows with split test, paths relative to --root).")
     var data: String
     @Option(help: "Dataset root for a manifest.") var root: String?
@@ -24,10 +30,10 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         engine.apply()
-        let config = try model.config()
         let ds: Dataset
         var indices: [Int]
-        if data.hasSuffix(".csv") {
+        let fromManifest = data.hasSuffix(".csv")
+        if fromManifest {
             guard let root else { throw ValidationError("--root is needed with a manifest CSV") }
             (ds, indices) = try ManifestReader.testSet(manifest: URL(fileURLWithPath: data), root: URL(fileURLWithPath: root))
         } else {
@@ -35,11 +41,18 @@ struct EvaluateCommand: ParsableCommand {
             indices = Array(ds.samples.indices)
         }
         // The predictor loads the checkpoint once and rejects heads of another class count.
-        let m = try Predictor(config: config, classes: ds.classes.count, checkpoint: URL(fileURLWithPath: checkpoint)).model
+        let predictor = try model.predictor(classes: ds.classes.count)
+        let m = predictor.model, config = m.config
+        // A manifest labels by index; a folder by name, which must be the checkpoint's.
+        if predictor.card != nil, !fromManifest, predictor.classes != ds.classes {
+            throw ValidationError("the checkpoint's classes (\(predictor.classes.joined(separator: ", "))) are not the data's "
+                                  + "(\(ds.classes.joined(separator: ", "))) in \(data)")
+        }
+        let classes = predictor.card != nil ? predictor.classes : ds.classes
         let out = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let td = TrainingData(dataset: ds, indices: indices, imageSize: config.imageSize, batchSize: 64, seed: 0)
-        let (metrics, csv) = try Evaluator.evaluate(m, data: td, classes: ds.classes)
+        let (metrics, csv) = try Evaluator.evaluate(m, data: td, classes: classes)
         try AtomicFile.write(Data(csv.utf8), to: out.appendingPathComponent("predictions.csv"))
         try AtomicFile.write(try metrics.json(), to: out.appendingPathComponent("metrics.json"))
         var rc = RunConfig()

@@ -8,19 +8,28 @@ import TensorKit
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Predict every image under a folder with a fine-tuned checkpoint; writes path,pred,prob_0,….")
+        abstract: "Predict every image under a folder with a fine-tuned checkpoint.",
+        discussion: """
+        Writes path,pred,pred_name,prob_<class>… per image; when the images sit in class folders named \
+        like the checkpoint's classes (root/<class>/<image>), also label,label_name, so `csit metrics` \
+        reads the file directly.
 
-    @OptionGroup var model: ModelOptions
+        Example:
+          csit predict --checkpoint results/demo/runs/<run id> --data tiles/ --output preds.csv
+          csit metrics preds.csv
+        """)
+
+    @OptionGroup var model: CheckpointOptions
     @OptionGroup var engine: EngineOptions
 
-    @Option(help: "Fine-tuned .safetensors checkpoint.")
-    var checkpoint: String
-
-    @Option(help: "Number of classes of the checkpoint's heads.")
-    var classes: Int
+    @Option(help: "Number of classes (only for checkpoints without model metadata).")
+    var classes: Int?
 
     @Option(help: "Folder of images (searched recursively; PNG, JPEG, TIFF).")
-    var images: String
+    var data: String?
+
+    @Option(name: .customLong("images"), help: .hidden)
+    var imagesAlias: String?
 
     @Option(help: "Output CSV (default: standard output).")
     var output: String?
@@ -28,23 +37,37 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Images per forward pass.")
     var batchSize = 32
 
+    func validate() throws {
+        guard (data == nil) != (imagesAlias == nil) else { throw ValidationError("give the images with --data FOLDER") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size \(batchSize): expected 1 or more") }
+    }
+
     func run() throws {
         engine.apply()
-        let config = try model.config()
-        let root = URL(fileURLWithPath: images)
-        let predictor = try Predictor(config: config, classes: classes, checkpoint: URL(fileURLWithPath: checkpoint))
+        let folder = data ?? imagesAlias!
+        let predictor = try model.predictor(classes: classes)
+        let names = predictor.classes, size = predictor.model.config.imageSize
+        let root = URL(fileURLWithPath: folder)
         let files = try ImageFiles.list(under: root)
-        guard !files.isEmpty else { throw ValidationError("no PNG, JPEG or TIFF images under \(images)") }
-        var csv = "path,pred," + (0..<classes).map { "prob_\($0)" }.joined(separator: ",") + "\n"
+        guard !files.isEmpty else { throw ValidationError("no PNG, JPEG or TIFF images under \(folder)") }
+        // Images in folders named like the classes carry their label (a labelled layout).
+        let paths = files.map { ImageFiles.relativePath($0, to: root) }
+        let folderLabels = paths.map { p in p.split(separator: "/").first.flatMap { names.firstIndex(of: String($0)) } }
+        let labelled = paths.allSatisfy { $0.contains("/") } && folderLabels.allSatisfy { $0 != nil }
+        var header = ["path"] + (labelled ? ["label", "label_name"] : []) + ["pred", "pred_name"] + names.map { "prob_\($0)" }
+        header = header.map(CSVField.escape)
+        var csv = header.joined(separator: ",") + "\n"
         for start in stride(from: 0, to: files.count, by: batchSize) {
-            let chunk = Array(files[start..<min(start + batchSize, files.count)])
-            let crops = try chunk.map { ImageTransforms.evaluationCrop(try ImageDecoder.decode($0), size: config.imageSize) }
+            let range = start..<min(start + batchSize, files.count)
+            let crops = try files[range].map { ImageTransforms.evaluationCrop(try ImageDecoder.decode($0), size: size) }
             let probs = predictor.probabilities(ImageTransforms.batchTensor(crops))
-            for (i, url) in chunk.enumerated() {
-                let row = (0..<classes).map { probs[i, $0] }
+            for (i, n) in range.enumerated() {
+                let row = (0..<names.count).map { probs[i, $0] }
                 let pred = row.indices.max { row[$0] < row[$1] }!
-                csv += "\(CSVField.escape(ImageFiles.relativePath(url, to: root))),\(pred),"
-                    + row.map { String(format: "%.6f", $0) }.joined(separator: ",") + "\n"
+                var fields = [CSVField.escape(paths[n])]
+                if labelled, let y = folderLabels[n] { fields += [String(y), CSVField.escape(names[y])] }
+                fields += [String(pred), CSVField.escape(names[pred])] + row.map { String(format: "%.6f", $0) }
+                csv += fields.joined(separator: ",") + "\n"
             }
         }
         if let output {

@@ -43,9 +43,9 @@ final class CommandSuccessTests: XCTestCase {
         XCTAssertEqual(status, 0, out)
         let trained = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("metrics.json"))) as! [String: Any]
         let eval = work.appendingPathComponent("eval"), features = work.appendingPathComponent("features.csv")
+        // The run folder alone is enough: the checkpoint carries preset, size, stride and classes.
         (status, out) = try CLIRunner.run([
-            "evaluate", "--checkpoint", run.appendingPathComponent("model.safetensors").path, "--preset", "csit-tiny",
-            "--image-size", "32", "--token-stride", "8", "--data", run.appendingPathComponent("manifest.csv").path,
+            "evaluate", "--checkpoint", run.path, "--data", run.appendingPathComponent("manifest.csv").path,
             "--root", nct, "--dataset", "nct", "--output", eval.path, "--features", features.path, "--threads", "1"])
         XCTAssertEqual(status, 0, out)
         let evaluated = try JSONSerialization.jsonObject(with: Data(contentsOf: eval.appendingPathComponent("metrics.json"))) as! [String: Any]
@@ -60,6 +60,37 @@ final class CommandSuccessTests: XCTestCase {
         XCTAssertEqual(status, 0, out)
         XCTAssertTrue(out.hasPrefix("loaded "), out)
         XCTAssertFalse(out.contains("freshly initialised") || out.contains("dropped"), out)
+        try predictWithTheRunFolder(run)
+    }
+
+    /// `csit predict --checkpoint RUN_FOLDER` needs nothing else; class names reach the CSV,
+    /// which `csit metrics` reads as written (the README's chain); flags that contradict the
+    /// checkpoint are errors naming both values (before, --image-size 64 on a 32-px checkpoint
+    /// resized the positional embedding silently and changed the predictions).
+    func predictWithTheRunFolder(_ run: URL) throws {
+        let preds = work.appendingPathComponent("preds.csv")
+        var (status, out) = try CLIRunner.run(["predict", "--checkpoint", run.path, "--data", nct, "--output", preds.path, "--threads", "1"])
+        XCTAssertEqual(status, 0, out)
+        let lines = try String(contentsOf: preds, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.first, "path,label,label_name,pred,pred_name,prob_ADI,prob_BACK,prob_DEB,prob_LYM,prob_MUC,prob_MUS,prob_NORM,prob_STR,prob_TUM")
+        XCTAssertEqual(lines.count, 1 + 27)
+        XCTAssertTrue(lines[1].hasPrefix("ADI/") && lines[1].contains(",0,ADI,"), String(lines[1]))
+        (status, out) = try CLIRunner.run(["metrics", preds.path])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("TUM"), "per-class rows by name: \(out)")
+        for (flags, message) in [(["--image-size", "64"], "--image-size 64 contradicts the checkpoint's image size 32"),
+                                 (["--token-stride", "16"], "--token-stride 16 contradicts the checkpoint's token stride 8"),
+                                 (["--preset", "csit-small"], "--preset csit-small contradicts the checkpoint's preset csit-tiny")] {
+            (status, out) = try CLIRunner.run(["predict", "--checkpoint", run.path, "--data", nct] + flags)
+            XCTAssertNotEqual(status, 0, out)
+            XCTAssertTrue(out.contains(message), out)
+        }
+        XCTAssertTrue(out.contains("model.safetensors"), "the error names the file: \(out)")
+        (status, out) = try CLIRunner.run(["predict", "--checkpoint", run.path, "--data", nct, "--image-size", "64", "--resize-positions"])
+        XCTAssertEqual(status, 0, out)
+        (status, out) = try CLIRunner.run(["predict", "--checkpoint", work.path, "--data", nct])
+        XCTAssertNotEqual(status, 0, out)
+        XCTAssertTrue(out.contains("a folder without model.safetensors"), out)
     }
 
     /// `--jobs 2 --threads 1`: both runs in parallel, each with the thread count asked for

@@ -31,7 +31,7 @@ final class PredictCommandTests: XCTestCase {
             "--images", dir.path, "--output", csv.path])
         XCTAssertEqual(status, 0, out)
         let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines[0], "path,pred,prob_0,prob_1")
+        XCTAssertEqual(lines[0], "path,pred,pred_name,prob_0,prob_1")
         XCTAssertEqual(lines.count, B + 1)
         let probs = expected["ft.probs"]!
         for b in 0..<B {
