@@ -15,8 +15,11 @@ public struct ModelRequest: Equatable, Sendable {
     public var depth: Int?
     public var heads: Int?
     public var mlpRatio: Int?
-    /// The number of classes the caller needs (a dataset's), or nil.
+    /// The number of classes the caller needs (a dataset's), or nil; checked against a card.
     public var classes: Int?
+    /// The class count to build a checkpoint without a card with, when `classes` is nil
+    /// (the caller knows a count but not one the card must equal, e.g. a manifest's).
+    public var legacyClasses: Int?
     public var resizePositions: Bool
 
     public init(preset: String? = nil, imageSize: Int? = nil, tokenStride: Int? = nil, representationSize: Int? = nil,

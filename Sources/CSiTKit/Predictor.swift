@@ -47,7 +47,7 @@ public struct Predictor {
             config = try card.configuration(for: request, file: url.path)
             names = card.classes
         } else {
-            guard let n = request.classes else {
+            guard let n = request.classes ?? request.legacyClasses else {
                 throw ModelCardError.missing(file: url.path, key: "classes (a checkpoint without model metadata needs --classes)")
             }
             config = try legacyConfig ?? request.legacyConfig()

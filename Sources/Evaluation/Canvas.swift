@@ -40,8 +40,28 @@ public struct Canvas {
         line(x, y, x, y + h - 1, c); line(x + w - 1, y, x + w - 1, y + h - 1, c)
     }
 
+    /// A dash pattern: `on` pixels drawn, then `off` skipped, along the line.
+    public struct Dash: Equatable, Sendable {
+        public var on: Int, off: Int
+        public init(on: Int, off: Int) { (self.on, self.off) = (Swift.max(1, on), Swift.max(0, off)) }
+        /// Solid, dashed, dotted, long-dashed: told apart where curves overlap.
+        public static let styles: [Dash?] = [nil, Dash(on: 10, off: 6), Dash(on: 3, off: 4), Dash(on: 18, off: 5)]
+    }
+
     /// A line of the given thickness (Bresenham, thickened with a square brush).
     public mutating func line(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, _ c: Color, thickness: Int = 1) {
+        var phase = 0
+        line(x0, y0, x1, y1, c, thickness: thickness, dash: nil, phase: &phase)
+    }
+
+    /// Connected segments through `points`, the dash pattern running on across corners.
+    public mutating func polyline(_ points: [(x: Int, y: Int)], _ c: Color, thickness: Int = 1, dash: Dash? = nil) {
+        var phase = 0
+        for (a, b) in zip(points, points.dropFirst()) { line(a.x, a.y, b.x, b.y, c, thickness: thickness, dash: dash, phase: &phase) }
+    }
+
+    /// A line, dashed when `dash` is given; `phase` counts the pixels stepped so far.
+    mutating func line(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, _ c: Color, thickness: Int, dash: Dash?, phase: inout Int) {
         // Endpoints far off the canvas are clipped to the segment's visible part first, so a
         // wild coordinate costs no more steps than the canvas has pixels.
         guard let (x0, y0, x1, y1) = clip(x0, y0, x1, y1, margin: thickness) else { return }
@@ -50,7 +70,9 @@ public struct Canvas {
         var err = dx + dy
         let r = thickness / 2
         while true {
-            for oy in -r...(thickness - 1 - r) { for ox in -r...(thickness - 1 - r) { set(x + ox, y + oy, c) } }
+            let visible = dash.map { phase % ($0.on + $0.off) < $0.on } ?? true
+            phase += 1
+            if visible { for oy in -r...(thickness - 1 - r) { for ox in -r...(thickness - 1 - r) { set(x + ox, y + oy, c) } } }
             if x == x1 && y == y1 { break }
             let e2 = 2 * err
             if e2 >= dy { err += dy; x += sx }

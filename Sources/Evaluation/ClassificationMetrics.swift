@@ -3,7 +3,7 @@ import Foundation
 /// Every metric of the paper's tables (method.md §5), computed exactly as scikit-learn
 /// does: averages over the labels present in the truth or the predictions (scikit-learn's
 /// default `labels`), 0 for 0/0 (`zero_division=0`), ties in ROC AUC counted half.
-public struct ClassificationMetrics: Codable, Equatable, Sendable {
+public struct ClassificationMetrics: Equatable, Sendable {
     public var classes: [String]
     public var count: Int
     public var accuracy: Double

@@ -51,21 +51,48 @@ public enum Plots {
             return Int(Swift.min(Swift.max(v, -100_000), 100_000))
         }
 
-        func draw(on cv: inout Canvas, xLabel: String, yLabel: String, xTicks: Int = 5, yTicks: Int = 5, integerX: Bool = false) {
-            for i in 0...yTicks {
-                let v = yMin + (yMax - yMin) * Double(i) / Double(yTicks)
-                cv.line(x0, py(v), x0 + w, py(v), Canvas.lightGrey)
-                cv.text(Plots.tick(v), x: x0 - 6, y: py(v) - 7, anchor: .right)
+        /// The ticks drawn: each label is the value at its own position (the labels of an
+        /// 8-epoch curve once read 1, 2, 4, 5, 7, 8 at even spacing).
+        func ticks(integerX: Bool) -> (x: [(value: Double, label: String, pixel: Int)], y: [(value: Double, label: String, pixel: Int)]) {
+            let xs = Plots.niceTicks(xMin, xMax, integer: integerX).map { v in (v, integerX ? String(Int(v)) : Plots.tick(v), px(v)) }
+            let ys = Plots.niceTicks(yMin, yMax).map { v in (v, Plots.tick(v), py(v)) }
+            return (xs, ys)
+        }
+
+        func draw(on cv: inout Canvas, xLabel: String, yLabel: String, integerX: Bool = false) {
+            let t = ticks(integerX: integerX)
+            for (_, label, y) in t.y {
+                cv.line(x0, y, x0 + w, y, Canvas.lightGrey)
+                cv.text(label, x: x0 - 6, y: y - 7, anchor: .right)
             }
-            for i in 0...xTicks {
-                let v = xMin + (xMax - xMin) * Double(i) / Double(xTicks)
-                cv.line(px(v), y0 + h, px(v), y0 + h + 5, Canvas.black)
-                cv.text(integerX ? String(Int(v.rounded())) : Plots.tick(v), x: px(v), y: y0 + h + 9, anchor: .center)
+            for (_, label, x) in t.x {
+                cv.line(x, y0 + h, x, y0 + h + 5, Canvas.black)
+                cv.text(label, x: x, y: y0 + h + 9, anchor: .center)
             }
             cv.rect(x: x0, y: y0, width: w + 1, height: h + 1, Canvas.black)
             cv.text(xLabel, x: x0 + w / 2, y: y0 + h + 32, anchor: .center)
             cv.text(yLabel, x: x0, y: y0 - 22)
         }
+    }
+
+    /// Round tick values inside `[lo, hi]`, 1, 2 or 5 × 10ᵏ apart, at most `count + 1` of
+    /// them (whole numbers only when `integer`).
+    public static func niceTicks(_ lo: Double, _ hi: Double, count: Int = 5, integer: Bool = false) -> [Double] {
+        guard lo.isFinite, hi.isFinite, hi > lo else { return lo.isFinite ? [lo] : [] }
+        let raw = (hi - lo) / Double(Swift.max(count, 1))
+        let magnitude = pow(10, floor(log10(raw)))
+        var step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        if integer { step = Swift.max(1, step.rounded(.up)) }
+        let first = (lo / step).rounded(.up) * step
+        var ticks: [Double] = []
+        var v = first
+        // A relative tolerance keeps an end tick that rounding put a hair outside.
+        while v <= hi + step * 1e-9 && ticks.count <= count + 1 {
+            // Twelve significant digits: 3 × 0.2 is 0.6, not 0.6000000000000001.
+            ticks.append(abs(v) < step * 1e-9 ? 0 : Double(String(format: "%.12g", v)) ?? v)
+            v = first + Double(ticks.count) * step
+        }
+        return ticks
     }
 
     static func tick(_ v: Double) -> String {
@@ -76,7 +103,22 @@ public enum Plots {
         return String(format: "%.2f", v)
     }
 
+    /// The y range of a chart: 5 % padding, a unit range for a constant series, and never
+    /// below zero for values that are all ≥ 0 (no negative ticks on a loss or a rate).
+    public static func yRange(_ values: [Double]) -> (lo: Double, hi: Double) {
+        let all = values.filter(\.isFinite)
+        var (lo, hi) = (all.min() ?? 0, all.max() ?? 1)
+        // Ranges beyond Double's (±1e308) are halved first.
+        if !(hi - lo).isFinite { (lo, hi) = (lo / 2, hi / 2) }
+        let nonNegative = lo >= 0
+        if hi - lo < 1e-12 * Swift.max(1, abs(hi)) { (lo, hi) = (lo - 0.5 * Swift.max(1, abs(lo)), hi + 0.5 * Swift.max(1, abs(hi))) }
+        let pad = (hi - lo) * 0.05
+        return (nonNegative ? Swift.max(0, lo - pad) : lo - pad, hi + pad)
+    }
+
     /// One-vs-rest ROC curves, one per class present in the labels, with AUC in the legend.
+    /// Curves that overlap (the two classes of a binary task always do) stay apart by line
+    /// style: solid, dashed, dotted, long-dashed.
     public static func rocCurves(labels: [Int], probabilities: [[Double]], classes: [String], title: String) -> Canvas {
         var cv = Canvas(width: 760, height: 560)
         let ax = Axes(x0: 90, y0: 60, w: 420, h: 420, xMin: 0, xMax: 1, yMin: 0, yMax: 1)
@@ -91,39 +133,43 @@ public enum Plots {
             let scores = probabilities.map { $0[c] }
             let curve = ClassificationMetrics.rocCurve(positives: positives, scores: scores)
             let color = Canvas.palette[c % Canvas.palette.count]
-            for (a, b) in zip(curve, curve.dropFirst()) {
-                cv.line(ax.px(a.fpr), ax.py(a.tpr), ax.px(b.fpr), ax.py(b.tpr), color, thickness: 2)
-            }
+            let dash = Canvas.Dash.styles[c % Canvas.Dash.styles.count]
+            cv.polyline(curve.map { (ax.px($0.fpr), ax.py($0.tpr)) }, color, thickness: 2, dash: dash)
             let auc = ClassificationMetrics.rocAUC(positives: positives, scores: scores)
-            cv.fill(x: 530, y: legendY + 4, width: 18, height: 6, color)
-            cv.text(String(format: "%@ %.3f", classes[c], auc), x: 556, y: legendY, scale: 2)
+            cv.polyline([(530, legendY + 7), (552, legendY + 7)], color, thickness: 2, dash: dash.map { Canvas.Dash(on: Swift.min($0.on, 6), off: $0.off) })
+            cv.text(String(format: "%@ %.3f", classes[c], auc), x: 560, y: legendY, scale: 2)
             legendY += 24
         }
         cv.text("class  AUC", x: 530, y: 44)
         return cv
     }
 
-    /// A line chart of named series over epochs.
+    /// A line chart of named series over epochs (point i at epoch i + 1).
     public static func lineChart(_ series: [(String, [Double])], title: String, yLabel: String) -> Canvas {
+        lineChart(series.map { name, v in (name, v.enumerated().map { (Double($0.offset + 1), $0.element) }) },
+                  title: title, xLabel: "epoch", yLabel: yLabel, markers: true)
+    }
+
+    /// A line chart of named series of (x, y) points; x in epochs (fractional for per-step
+    /// series), ticks at whole epochs.
+    public static func lineChart(_ series: [(String, [(x: Double, y: Double)])], title: String, xLabel: String, yLabel: String,
+                                 markers: Bool) -> Canvas {
         var cv = Canvas(width: 760, height: 420)
-        let all = series.flatMap(\.1).filter(\.isFinite)
-        let n = series.map(\.1.count).max() ?? 1
-        var (lo, hi) = (all.min() ?? 0, all.max() ?? 1)
-        // Constant series get a unit range; ranges beyond Double's (±1e308) are halved first.
-        if !(hi - lo).isFinite { (lo, hi) = (lo / 2, hi / 2) }
-        if hi - lo < 1e-12 * Swift.max(1, abs(hi)) { (lo, hi) = (lo - 0.5 * Swift.max(1, abs(lo)), hi + 0.5 * Swift.max(1, abs(hi))) }
-        let pad = (hi - lo) * 0.05
-        let ax = Axes(x0: 100, y0: 56, w: 440, h: 290, xMin: 1, xMax: Double(Swift.max(n, 2)), yMin: lo - pad, yMax: hi + pad)
+        let (lo, hi) = yRange(series.flatMap { $0.1.map(\.y) })
+        let xs = series.flatMap { $0.1.map(\.x) }.filter(\.isFinite)
+        let xMin = Swift.min(xs.min() ?? 1, 1), xMax = Swift.max(xs.max() ?? 2, xMin + 1)
+        let ax = Axes(x0: 100, y0: 56, w: 440, h: 290, xMin: xMin, xMax: xMax, yMin: lo, yMax: hi)
         cv.text(title, x: cv.width / 2, y: 12, anchor: .center)
-        ax.draw(on: &cv, xLabel: "epoch", yLabel: yLabel, xTicks: Swift.min(Swift.max(n - 1, 1), 5), integerX: true)
-        for (k, (name, values)) in series.enumerated() {
+        ax.draw(on: &cv, xLabel: xLabel, yLabel: yLabel, integerX: true)
+        for (k, (name, points)) in series.enumerated() {
             let color = Canvas.palette[k % Canvas.palette.count]
-            for i in values.indices where values[i].isFinite {
-                let (x, y) = (ax.px(Double(i + 1)), ax.py(values[i]))
-                cv.fill(x: x - 2, y: y - 2, width: 5, height: 5, color)
-                if i + 1 < values.count, values[i + 1].isFinite {
-                    cv.line(x, y, ax.px(Double(i + 2)), ax.py(values[i + 1]), color, thickness: 2)
-                }
+            // Runs of finite points are joined; a non-finite one breaks the line.
+            var run: [(x: Int, y: Int)] = []
+            for p in points + [(x: .nan, y: .nan)] {
+                guard p.x.isFinite, p.y.isFinite else { cv.polyline(run, color, thickness: 2); run = []; continue }
+                let q = (x: ax.px(p.x), y: ax.py(p.y))
+                if markers { cv.fill(x: q.x - 2, y: q.y - 2, width: 5, height: 5, color) }
+                run.append(q)
             }
             cv.fill(x: 560, y: 66 + 24 * k + 4, width: 18, height: 6, color)
             cv.text(name, x: 586, y: 60 + 24 * k + 2)

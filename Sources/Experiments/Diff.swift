@@ -50,7 +50,7 @@ public enum Diff {
         var runs: [(String, String, RunConfig, ClassificationMetrics?)] = []
         for id in ids.sorted() {
             guard let c = store.config(id), c.mode != .ssl else { continue }
-            let labels = (try? JSONDecoder().decode([RunLabel].self, from: Data(contentsOf: store.dir(id).appendingPathComponent("labels.json")))) ?? []
+            let labels = store.specEntries(id)
             let label = labels.first.map { l in
                 [l.mode, l.fold.map { "fold \($0)" }, l.zoom, l.labelFraction < 1 ? "\(l.labelFraction)" : nil, "seed \(l.seed)",
                  l.sweep.isEmpty ? nil : l.sweep].compactMap { $0 }.joined(separator: " ")

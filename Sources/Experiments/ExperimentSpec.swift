@@ -82,22 +82,44 @@ public struct ExperimentSpec {
     public static func parse(_ text: String, file: String, overrides: [String] = [], environment: [String: String] = [:],
                              checkPaths: Bool = true, baseDir: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> ExperimentSpec {
         var tree = try SpecValue.parse(text, file: file).substitutingEnvironment(environment)
+        var singleOverrides: [(key: String, text: String)] = []
         for o in overrides {
             guard let eq = o.firstIndex(of: "=") else { throw SpecError.badOverride(o, reason: "expected key.path=value") }
             let path = o[..<eq].split(separator: ".").map(String.init)
+            guard !path.isEmpty else { throw SpecError.badOverride(o, reason: "expected key.path=value") }
             guard SpecSchema.shape(at: path) != nil else {
                 throw SpecError.badOverride(o, reason: "no key '\(path.joined(separator: "."))'"
                     + (SpecSchema.allPaths().closest(to: path.joined(separator: ".")).map { " (did you mean '\($0)'?)" } ?? ""))
             }
             let valueText = String(o[o.index(after: eq)...])
-            let value = (try? SpecValue.parse(valueText, file: "--set")) ?? .scalar(valueText, SpecLocation(file: "--set", line: 0, column: 0))
-            tree = tree.setting(path, to: relocated(value, "--set \(o)"))
+            func parsed(_ text: String) -> SpecValue {
+                relocated((try? SpecValue.parse(text, file: "--set")) ?? .scalar(text, SpecLocation(file: "--set", line: 0, column: 0)), "--set \(o)")
+            }
+            // Keys that name or present the experiment take a comma as text.
+            let choices = SpecSchema.notSweepable.contains(path[0]) ? [valueText] : topLevelCommaSplit(valueText)
+            if choices.count > 1 {
+                // Hydra's multirun: `key=a,b` sweeps the key over a and b (a grid axis).
+                let key = path.joined(separator: ".")
+                if let swept = tree["sweep"], ["zip", "list"].contains(where: { section in
+                    swept[section].map { s in s.pairs.contains { $0.key == key } || s.sequenceItems.contains { $0.pairs.contains { $0.key == key } } } ?? false
+                }) {
+                    throw SpecError.badOverride(o, reason: "'\(key)' is already swept in sweep.zip or sweep.list")
+                }
+                tree = tree.setting(["sweep", "grid", key], to: .sequence(choices.map(parsed), SpecLocation(file: "--set \(o)", line: 0, column: 0)))
+            } else {
+                tree = tree.setting(path, to: parsed(valueText))
+                singleOverrides.append((path.joined(separator: "."), o))
+            }
         }
         try SpecSchema.validate(tree, SpecSchema.root, path: "", checkPaths: checkPaths, baseDir: baseDir)
         var spec = try ExperimentSpec(file: file, tree: tree, baseDir: baseDir)
         // Every sweep key must be a spec key that changes runs, and every point must validate.
         for (path, loc) in spec.sweepKeys() {
             let key = path.joined(separator: ".")
+            // The sweep would silently replace a single --set value of the same key.
+            if let o = singleOverrides.first(where: { $0.key == key }), !loc.file.hasPrefix("--set") {
+                throw SpecError.badOverride(o.text, reason: "'\(key)' is also swept (\(loc)); give the sweep's values as --set \(key)=a,b")
+            }
             guard !path.isEmpty, SpecSchema.shape(at: path) != nil else {
                 throw SpecError.sweepKey(loc, path: key, suggestion: SpecSchema.allPaths().closest(to: key))
             }
@@ -124,6 +146,30 @@ public struct ExperimentSpec {
             return SweepPoint(assignments: assignments, label: label, design: design)
         }
         return spec
+    }
+
+    /// `a,b,[c, d]` → `a`, `b`, `[c, d]`: commas inside brackets, braces or quotes do not split.
+    static func topLevelCommaSplit(_ s: String) -> [String] {
+        var parts: [String] = [], current = "", depth = 0
+        var quote: Character?
+        for ch in s {
+            if let q = quote {
+                if ch == q { quote = nil }
+            } else if ch == "\"" || ch == "'" {
+                quote = ch
+            } else if "[{".contains(ch) {
+                depth += 1
+            } else if "]}".contains(ch) {
+                depth = Swift.max(0, depth - 1)
+            } else if ch == ",", depth == 0 {
+                parts.append(current.trimmingCharacters(in: .whitespaces))
+                current = ""
+                continue
+            }
+            current.append(ch)
+        }
+        parts.append(current.trimmingCharacters(in: .whitespaces))
+        return parts
     }
 
     static func relocated(_ v: SpecValue, _ file: String) -> SpecValue {
@@ -187,6 +233,7 @@ extension SpecValue {
     var scalarString: String? { if case .scalar(let s, _) = self { return s }; return nil }
     var stringList: [String] { if case .sequence(let items, _) = self { return items.compactMap(\.scalarString) }; return [] }
     var pairs: [(key: String, value: SpecValue)] { if case .mapping(let p, _) = self { return p }; return [] }
+    var sequenceItems: [SpecValue] { if case .sequence(let items, _) = self { return items }; return [] }
 }
 
 extension ExperimentSpec {

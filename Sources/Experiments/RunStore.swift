@@ -109,6 +109,20 @@ public struct RunStore: Sendable {
         return parts.count == 2 ? "\(parts[0]) pid \(parts[1].trimmingCharacters(in: .whitespacesAndNewlines))" : url.path
     }
 
+    /// The spec entries (mode, fold, zoom, label fraction, seed, sweep point) that resolved to
+    /// a run, written when it finishes. Named for what it holds: `labels.json` before, which
+    /// read as class labels (still read).
+    public static let specEntriesFile = "spec-entries.json"
+
+    /// The spec entries of a finished run (empty when unknown).
+    public func specEntries(_ id: String) -> [RunLabel] {
+        for name in [Self.specEntriesFile, "labels.json"] {
+            if let data = try? Data(contentsOf: dir(id).appendingPathComponent(name)),
+               let entries = try? JSONDecoder().decode([RunLabel].self, from: data) { return entries }
+        }
+        return []
+    }
+
     /// The run's test metrics, when it finished with any.
     public func metrics(_ id: String) -> ClassificationMetrics? {
         guard let data = try? Data(contentsOf: dir(id).appendingPathComponent("metrics.json")) else { return nil }

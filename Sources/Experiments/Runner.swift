@@ -23,6 +23,12 @@ public struct RunCommand: Sendable {
     public func arguments(id: String) -> [String] {
         ["run", specPath, "--run", id] + overrides.flatMap { ["--set", $0] }
     }
+
+    /// The shell command that shows these runs' states: the same spec and overrides (a
+    /// status without them names other runs).
+    public var statusCommandLine: String {
+        (["csit", "status", specPath] + overrides.flatMap { ["--set", $0] }).map(SlurmExecutor.quote).joined(separator: " ")
+    }
 }
 
 /// Starts `csit run SPEC --run ID` child processes, each with its own thread count and its
@@ -145,7 +151,7 @@ public enum SingleRun {
             e.outputFormatting = [.prettyPrinted, .sortedKeys]
             try AtomicFile.write(try e.encode(Provenance.collect(config: run.config, execution: execution, runDir: store.dir(run.id))),
                                  to: store.dir(run.id).appendingPathComponent("provenance.json"))
-            try AtomicFile.write(try e.encode(run.labels), to: store.dir(run.id).appendingPathComponent("labels.json"))
+            try AtomicFile.write(try e.encode(run.labels), to: store.dir(run.id).appendingPathComponent(RunStore.specEntriesFile))
             try store.setStatus(run.id, .done)
         } catch {
             try? store.setStatus(run.id, .failed, message: "\(error)")

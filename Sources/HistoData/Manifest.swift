@@ -17,18 +17,23 @@ public struct Manifest: Equatable, Sendable {
     public var rows: [Row]
     public var classes: [String]
 
-    /// The CSV text: a `path,label,group,zoom,fold,split` header, rows sorted by path.
-    public var csv: String {
-        var s = "path,label,group,zoom,fold,split\n"
+    /// The CSV text: a `path,label,group,zoom,fold,split,label_name` header, rows sorted by path.
+    public var csv: String { text(withNames: true) }
+
+    /// The rows without the class-name column (the names enter the hash once, as a list).
+    func text(withNames: Bool) -> String {
+        var s = "path,label,group,zoom,fold,split" + (withNames ? ",label_name" : "") + "\n"
         for r in rows.sorted(by: { $0.path < $1.path }) {
-            s += [CSVField.escape(r.path), r.label.map(String.init) ?? "", CSVField.escape(r.group), r.zoom,
-                  String(r.fold), r.split].joined(separator: ",") + "\n"
+            var fields = [CSVField.escape(r.path), r.label.map(String.init) ?? "", CSVField.escape(r.group), r.zoom, String(r.fold), r.split]
+            if withNames { fields.append(r.label.flatMap { classes.indices.contains($0) ? CSVField.escape(classes[$0]) : nil } ?? "") }
+            s += fields.joined(separator: ",") + "\n"
         }
         return s
     }
 
-    /// SHA-256 of the CSV text and the class names: the manifest's identity.
-    public var contentHash: String { SHA256.hex(csv + "classes=" + classes.joined(separator: "|")) }
+    /// SHA-256 of the rows and the class names: the manifest's identity (unchanged by the
+    /// `label_name` column, which repeats the names).
+    public var contentHash: String { SHA256.hex(text(withNames: false) + "classes=" + classes.joined(separator: "|")) }
 
     /// Writes `<url>` and `<url>.sha256` atomically.
     public func write(to url: URL) throws {

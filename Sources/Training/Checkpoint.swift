@@ -27,15 +27,20 @@ public struct Checkpoint {
     /// Restores `model` and `optimizer` from `url` if it exists.
     ///
     /// - Returns: the saved epoch and best metric, or nil when there is no checkpoint.
+    /// - Parameters:
+    ///   - runID: the id of the run resuming.
+    ///   - extending: the id of the same run at its previous length (`csit train --extend`),
+    ///     whose checkpoint is accepted too.
     /// - Throws: `TrainingError.incompatibleCheckpoint` if it belongs to another configuration.
-    public static func restore(model: Module, optimizer: AdamW, from url: URL, runID: String) throws -> Checkpoint? {
+    public static func restore(model: Module, optimizer: AdamW, from url: URL, runID: String, extending: String? = nil) throws -> Checkpoint? {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let (tensors, meta) = try SafeTensors.read(url)
         guard meta["format"] == format, let epoch = meta["epoch"].flatMap(Int.init) else {
             throw TrainingError.incompatibleCheckpoint(url.path, reason: "not a csit training checkpoint")
         }
-        guard meta["run_id"] == runID else {
-            throw TrainingError.incompatibleCheckpoint(url.path, reason: "written by run \(meta["run_id"] ?? "?"), not \(runID) (another configuration or data)")
+        guard meta["run_id"] == runID || (extending != nil && meta["run_id"] == extending) else {
+            throw TrainingError.incompatibleCheckpoint(url.path, reason: "written by run \(meta["run_id"] ?? "?"), not \(runID) (another configuration or data"
+                                                       + (extending == nil ? "; to train a finished run for more epochs, pass --extend" : "") + ")")
         }
         var modelState: [String: Tensor] = [:], optState: [String: Tensor] = [:]
         for (k, t) in tensors {
@@ -53,6 +58,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case nonFinite(epoch: Int, step: Int, loss: String, lastCheckpoint: String?)
     case incompatibleCheckpoint(String, reason: String)
     case tooFewImages(split: String, images: Int, batch: Int)
+    /// `--extend` on a folder whose run differs in more than its epochs.
+    case cannotExtend(String, reason: String)
+    /// A classifier over fewer than two classes (one class folder, or a filter that left one).
+    case tooFewClasses(root: String, classes: [String])
 
     public var description: String {
         switch self {
@@ -62,6 +71,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
                 + " Lower the learning rate or enable clip_grad."
         case let .incompatibleCheckpoint(p, r): return "\(p): cannot resume: \(r)"
         case let .tooFewImages(s, n, b): return "the \(s) split has \(n) images, fewer than one batch of \(b)"
+        case let .cannotExtend(p, r): return "\(p): cannot extend: \(r)"
+        case let .tooFewClasses(r, cs):
+            return "\(r): \(cs.count) class\(cs.count == 1 ? "" : "es")\(cs.isEmpty ? "" : " (" + cs.joined(separator: ", ") + ")"); "
+                + "a classifier needs two or more"
         }
     }
 }

@@ -17,6 +17,7 @@ struct RunArtifacts {
         try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        enc.userInfo[RunConfig.configFileKey] = true
         try AtomicFile.write(try enc.encode(config), to: url("config.json"))
         try manifest?.write(to: url("manifest.csv"))
     }

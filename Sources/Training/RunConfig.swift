@@ -103,6 +103,7 @@ public struct RunConfig: Equatable, Sendable {
         if mode.needsSSLCheckpoint && initCheckpoint == nil { throw bad("init_checkpoint", "none", "an SSL checkpoint for mode \(mode.rawValue)") }
         if let f = fold { guard let k = folds, f < k else { throw bad("fold", f, "0..<folds (folds: \(folds.map(String.init) ?? "unset"))") } }
         if mode == .mlp && representationSize == nil { throw bad("representation_size", "none", "R for mode mlp") }
+        if dataset != .breakhis && task != .binary { throw bad("task", task.rawValue, "no task: it applies to BreakHis only (dataset \(dataset.rawValue))") }
         do { _ = try modelConfig() } catch let e as ModelConfigError { throw RunConfigError.model(e.description) }
     }
 }

@@ -1,6 +1,7 @@
 import CSiTKit
 import Evaluation
 import Foundation
+import NeuralKit
 import HistoData
 import TensorKit
 
@@ -30,8 +31,8 @@ public enum RunReport {
             var loss = [("loss", records.map(\.loss))]
             for k in (records.first?.lossParts.keys.sorted() ?? []) { loss.append((k, records.map { $0.lossParts[k] ?? .nan })) }
             try Plots.lineChart(loss, title: "Training loss", yLabel: "loss").writePNG(to: runDir.appendingPathComponent("curves_loss.png"))
-            try Plots.lineChart([("lr", records.map(\.lr))], title: "Learning rate (end of epoch)", yLabel: "lr")
-                .writePNG(to: runDir.appendingPathComponent("curves_lr.png"))
+            try Plots.lineChart([("lr", learningRatePerStep(c, records: records))], title: "Learning rate per step", xLabel: "epoch",
+                                yLabel: "lr", markers: false).writePNG(to: runDir.appendingPathComponent("curves_lr.png"))
             md += "## Training\n\n![loss](curves_loss.png)\n\n![learning rate](curves_lr.png)\n\n"
             let validated = records.filter { $0.validation != nil }
             if !validated.isEmpty {
@@ -42,12 +43,23 @@ public enum RunReport {
             }
             md += "| epoch | loss | lr | img/s | accuracy |\n|---|---|---|---|---|\n"
             for r in records {
-                md += String(format: "| %d | %.4f | %.2e | %.1f | %@ |\n", r.epoch + 1, r.loss, r.lr, r.imagesPerSecond,
+                md += String(format: "| %d | %.4f | %.2e | %.1f | %@ |\n", r.epoch, r.loss, r.lr, r.imagesPerSecond,
                              r.validation?[Metric.accuracy.rawValue].map { String(format: "%.4f", $0) } ?? "")
             }
         }
         if c.mode == .ssl { md += "\n![reconstructions](reconstruction.png)\n" }
         try AtomicFile.write(Data(md.utf8), to: runDir.appendingPathComponent("report.md"))
+    }
+
+    /// The learning rate of every optimizer step of the logged epochs, at x = its epoch
+    /// fraction (the last step of epoch e at e): the warm-up shows, which one value per
+    /// epoch hid. Recomputed from the run's schedule, exactly as the trainer evaluates it.
+    public static func learningRatePerStep(_ c: RunConfig, records: [EpochRecord]) -> [(x: Double, y: Double)] {
+        guard let steps = records.first?.steps, steps > 0 else { return records.map { (Double($0.epoch), $0.lr) } }
+        let schedule = CosineSchedule(baseLR: CosineSchedule.scaledLR(c.lr, batchSize: c.batchSize), minLR: c.minLR,
+                                      warmupLR: c.warmupLR, warmupSteps: c.warmupEpochs * steps, totalSteps: c.epochs * steps)
+        let last = records.map(\.epoch).max() ?? 0
+        return (0..<(last * steps)).map { s in (Double(s + 1) / Double(steps), schedule.lr(at: s)) }
     }
 
     /// Rows clean / corrupted / reconstructed for the first images of a batch.

@@ -20,7 +20,7 @@ extension RunSetting {
             case .commandLine: spec = "no"
             }
             let cells = ["`\(setting.key)`", setting.domain.expected + (setting.isOptional ? " or unset" : ""),
-                         base.map { "`\($0)`" } ?? "unset", perMode, setting.flags.map { "`\($0)`" }.joined(separator: ", "),
+                         base.map { "`\($0)`" } ?? "unset", perMode, "`\(setting.flag)`" + (setting.aliases.isEmpty ? "" : " (also " + setting.aliases.map { "`\($0)`" }.joined(separator: ", ") + ")"),
                          spec, setting.role.rawValue, setting.help]
             s += "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
         }

@@ -30,9 +30,11 @@ public struct RunSetting: @unchecked Sendable {
 
     /// The snake-case key of `config.json`, `--config` YAML and spec blocks.
     public let key: String
-    /// The long flag of `csit train` (published main.py names where one exists).
+    /// The long flag of `csit train`: the key with dashes (`--image-size`), as in every
+    /// other subcommand.
     public let flag: String
-    /// Other accepted flags.
+    /// Accepted but not shown in help: the published main.py names (`--input-size`,
+    /// `--model`, `--data-path`), so its command lines still work.
     public let aliases: [String]
     public let help: String
     public let role: Role

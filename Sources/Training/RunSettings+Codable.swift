@@ -23,12 +23,21 @@ extension RunConfig: Codable {
     public init(from decoder: Decoder) throws { self = try RunSettings(from: decoder).config }
 
     /// Encodes the identity settings only: `config.json` and the run id never see threads,
-    /// loaders or caching.
+    /// loaders or caching. With `RunConfig.configFileKey` set, settings that do not apply
+    /// to this run (BreakHis's `task` on another dataset) are left out of the file; the run
+    /// id keeps hashing every identity setting, so leaving them out changes no id.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: SettingKey.self)
         let s = RunSettings(config: self, execution: ExecutionConfig(placeholder: ()))
-        for setting in RunSetting.all where setting.role == .identity { try setting.encode(s, &c) }
+        let file = encoder.userInfo[Self.configFileKey] as? Bool ?? false
+        for setting in RunSetting.all where setting.role == .identity {
+            if file && setting.key == "task" && dataset != .breakhis { continue }
+            try setting.encode(s, &c)
+        }
     }
+
+    /// Set to `true` in an encoder's `userInfo` when writing `config.json` for people.
+    public static let configFileKey = CodingUserInfoKey(rawValue: "csit.configFile")!
 }
 
 extension ExecutionConfig: Codable {

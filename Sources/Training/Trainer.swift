@@ -24,6 +24,10 @@ public final class Trainer {
     public let execution: ExecutionConfig
     public let runDir: URL
     public var reporter: ProgressReporter?
+    /// Continue a run folder written with fewer epochs (everything else equal): the saved
+    /// state resumes and the schedule is recomputed for the new length, so the result is not
+    /// the run that had the longer length from the start (the log keeps both lengths' epochs).
+    public var extend = false
     /// Stop (as if killed) after this epoch has been checkpointed: for resume tests.
     public var stopAfterEpoch: Int?
     /// Test seam: when it returns true for (epoch, step) the loss is replaced by NaN.
@@ -52,6 +56,28 @@ public final class Trainer {
         return ck
     }
 
+    /// The id of this folder's run at its previous length, for `--extend`.
+    ///
+    /// - Throws: `TrainingError.cannotExtend` when the folder holds no run, a run that differs
+    ///   in more than its epochs, or one at least as long.
+    func previousRunID(data: RunData) throws -> String {
+        let url = runDir.appendingPathComponent("config.json")
+        guard let bytes = try? Data(contentsOf: url), let old = try? JSONDecoder().decode(RunConfig.self, from: bytes) else {
+            throw TrainingError.cannotExtend(runDir.path, reason: "no config.json of an earlier run")
+        }
+        var same = old
+        same.epochs = config.epochs
+        guard same == config else {
+            let a = RunSettings(config: old, execution: execution), b = RunSettings(config: config, execution: execution)
+            let differ = RunSetting.all.filter { $0.role == .identity && $0.key != "epochs" && $0.text(in: a) != $0.text(in: b) }.map(\.key)
+            throw TrainingError.cannotExtend(runDir.path, reason: "it differs in more than epochs (\(differ.joined(separator: ", ")))")
+        }
+        guard config.epochs > old.epochs else {
+            throw TrainingError.cannotExtend(runDir.path, reason: "--epochs \(config.epochs) is not more than its \(old.epochs)")
+        }
+        return try RunIdentity.id(old, dataSHA256: data.contentHash)
+    }
+
     /// Runs (or resumes) the training.
     ///
     /// - Throws: `RunConfigError`, dataset errors, `CheckpointError`, `TrainingError`.
@@ -65,9 +91,13 @@ public final class Trainer {
         let c = config
         try c.validate()
         let data = try RunData.resolve(c)
+        // Refused before anything is written: one class trains a constant and scores nothing.
+        if c.mode != .ssl && data.train.classes.count < 2 {
+            throw TrainingError.tooFewClasses(root: c.root, classes: data.train.classes)
+        }
         let runID = try RunIdentity.id(c, dataSHA256: data.contentHash)
+        let extending = extend ? try previousRunID(data: data) : nil
         let artifacts = RunArtifacts(runDir: runDir)
-        try artifacts.begin(config: c, manifest: data.manifest)
         let classes = data.train.classes
         let task = TaskFamily.make(c)
         var initRNG = RNG(seed: c.seed, stream: "init")
@@ -91,12 +121,14 @@ public final class Trainer {
 
         var start = 0
         var best: Double?
-        if let saved = try Checkpoint.restore(model: model, optimizer: optimizer, from: checkpointURL, runID: runID) {
+        if let saved = try Checkpoint.restore(model: model, optimizer: optimizer, from: checkpointURL, runID: runID, extending: extending) {
             start = saved.epoch + 1
             best = saved.best
             reporter?.note("resuming after epoch \(saved.epoch + 1) of \(c.epochs)")
         }
-        var log = TrainingLog(url: runDir.appendingPathComponent("log.jsonl"), keepingThrough: start - 1)
+        // Written only now: a folder that refused to resume keeps the configuration it has.
+        try artifacts.begin(config: c, manifest: data.manifest)
+        var log = TrainingLog(url: runDir.appendingPathComponent("log.jsonl"), keepingThrough: start)
         let evalData = data.test.map {
             TrainingData(dataset: $0, indices: data.testIndices, imageSize: c.imageSize, batchSize: c.batchSize, seed: c.seed, cache: cache)
         }
@@ -184,7 +216,7 @@ public final class Trainer {
                            parts: parts.mapValues { $0 / Double(step + 1) }, imagesPerSecond: rate, remainingSeconds: remaining)
         }
         let seconds = Date().timeIntervalSince(start)
-        return EpochRecord(epoch: epoch, steps: steps, lr: lastLR, loss: lossSum / Double(steps),
+        return EpochRecord(epoch: epoch + 1, steps: steps, lr: lastLR, loss: lossSum / Double(steps),
                            lossParts: parts.mapValues { $0 / Double(steps) },
                            imagesPerSecond: Double(steps * c.batchSize) / seconds, seconds: seconds, validation: nil)
     }

@@ -3,6 +3,7 @@ import TensorKit
 
 /// One epoch's numbers, a line of `log.jsonl`.
 public struct EpochRecord: Codable, Equatable, Sendable {
+    /// Numbered from 1, as in the progress lines, reports and file names.
     public var epoch: Int
     public var steps: Int
     public var lr: Double
@@ -21,6 +22,7 @@ public struct TrainingLog {
     public let url: URL
     public private(set) var records: [EpochRecord] = []
 
+    /// - Parameter epoch: the last epoch the checkpoint holds (numbered from 1; 0: none).
     public init(url: URL, keepingThrough epoch: Int) {
         self.url = url
         if let text = try? String(contentsOf: url, encoding: .utf8) {

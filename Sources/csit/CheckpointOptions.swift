@@ -49,10 +49,12 @@ struct CheckpointOptions: ParsableArguments {
     /// Loads the predictor, checking the flags against the card.
     ///
     /// - Parameter classes: the class count the caller needs (a dataset's), if it knows one.
-    func predictor(classes: Int?) throws -> Predictor {
+    ///   - legacyClasses: a class count for a checkpoint without a card, not checked against one.
+    func predictor(classes: Int?, legacyClasses: Int? = nil) throws -> Predictor {
         var request = ModelRequest(preset: preset, imageSize: imageSize, tokenStride: tokenStride,
                                    representationSize: representationSize, classes: classes, resizePositions: resizePositions)
         (request.dim, request.depth, request.heads, request.mlpRatio) = (dim, depth, heads, mlpRatio)
+        request.legacyClasses = legacyClasses
         do {
             return try Predictor(checkpoint: try url(), request: request)
         } catch let e as ModelCardError {

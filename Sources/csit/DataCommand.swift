@@ -16,7 +16,16 @@ struct DataCommand: ParsableCommand {
         var dataset: DatasetKind
 
         @Option(help: "Dataset root folder.")
-        var root: String
+        var data: String?
+
+        @Option(name: .customLong("root"), help: .hidden)
+        var rootAlias: String?
+
+        var root: String { data ?? rootAlias ?? "" }
+
+        func validate() throws {
+            guard (data == nil) != (rootAlias == nil) else { throw ValidationError("give the dataset root folder with --data FOLDER") }
+        }
 
         @Option(help: "BreakHis task: binary or 8-class.")
         var task: BreakHisTask = .binary
@@ -28,14 +37,17 @@ struct DataCommand: ParsableCommand {
     }
 
     struct Describe: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print image counts per class (and per patient and zoom for BreakHis).")
+        static let configuration = CommandConfiguration(
+            abstract: "Print image counts per class (and per patient and zoom for BreakHis).",
+            discussion: "Example:\n  csit data describe --dataset breakhis --data BreaKHis_v1")
         @OptionGroup var data: DatasetOptions
         func run() throws { print(try data.load().describe(), terminator: "") }
     }
 
     struct Split: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a split manifest (path,label,group,zoom,fold,split) and its SHA-256.")
+            abstract: "Write a split manifest (path,label,group,zoom,fold,split) and its SHA-256.",
+            discussion: "Example:\n  csit data split --dataset breakhis --data BreaKHis_v1 --folds 5 --group-by patient --output folds.csv")
         @OptionGroup var data: DatasetOptions
 
         @Option(help: "Cross-validation folds (omit for no CV).")
@@ -75,7 +87,8 @@ struct DataCommand: ParsableCommand {
 
     struct Sample: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Build the bundled real-tissue sample set (unlabeled patches, labeled tiles, contact sheets).")
+            abstract: "Build the bundled real-tissue sample set (unlabeled patches, labeled tiles, contact sheets).",
+            discussion: "Example:\n  csit data sample --tile 64 --output runs/sample64")
 
         @Option(help: "Tile size in pixels (32, 64 or 224).")
         var tile = 64

@@ -41,10 +41,14 @@ struct EvaluateCommand: ParsableCommand {
             indices = Array(ds.samples.indices)
         }
         // The predictor loads the checkpoint once and rejects heads of another class count.
-        let predictor = try model.predictor(classes: ds.classes.count)
+        // A manifest's test rows may miss the last classes, so its count only builds a checkpoint
+        // without a card; a folder's classes must be the checkpoint's, in order.
+        let predictor = fromManifest ? try model.predictor(classes: nil, legacyClasses: ds.classes.count)
+                                     : try model.predictor(classes: ds.classes.count)
         let m = predictor.model, config = m.config
-        // A manifest labels by index; a folder by name, which must be the checkpoint's.
-        if predictor.card != nil, !fromManifest, predictor.classes != ds.classes {
+        let named = zip(ds.classes.indices, ds.classes).filter { Int($0.1) != $0.0 }   // label_name, not a placeholder
+        if predictor.card != nil, (!fromManifest && predictor.classes != ds.classes)
+            || ds.classes.count > predictor.classes.count || named.contains(where: { predictor.classes[$0.0] != $0.1 }) {
             throw ValidationError("the checkpoint's classes (\(predictor.classes.joined(separator: ", "))) are not the data's "
                                   + "(\(ds.classes.joined(separator: ", "))) in \(data)")
         }
@@ -76,7 +80,11 @@ enum ManifestReader {
         }
         let body = rows.dropFirst().filter { $0.count == header.count && $0[s] == "test" }
         let labels = body.compactMap { Int($0[l]) }
-        let classes = (0...(labels.max() ?? 0)).map(String.init)
+        var classes = (0...(labels.max() ?? 0)).map(String.init)
+        // A manifest written by csit names its classes (label_name): use them where known.
+        if let n = header.firstIndex(of: "label_name") {
+            for row in body { if let y = Int(row[l]), !row[n].isEmpty { classes[y] = row[n] } }
+        }
         let samples = body.map { Sample(path: $0[p], label: Int($0[l])) }
         return (Dataset(kind: .imageFolder, root: root, classes: classes, samples: samples), Array(samples.indices))
     }

@@ -23,7 +23,8 @@ struct SpecOptions: ParsableArguments {
 
 /// `csit plan`: the run graph of a spec.
 struct PlanCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "plan", abstract: "Expand a spec into its run graph and print it with counts and cost.")
+    static let configuration = CommandConfiguration(commandName: "plan", abstract: "Expand a spec into its run graph and print it with counts and cost.",
+                                                    discussion: "Example:\n  csit plan experiments/demo.yaml --set train.lr=1e-3,3e-3")
     @OptionGroup var options: SpecOptions
 
     func run() throws {
@@ -50,7 +51,12 @@ enum ThroughputMemory {
 /// `csit run`: execute a spec's graph (or one run by id).
 struct RunExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run every planned run not yet done, in dependency order; then write the tables.")
+        commandName: "run", abstract: "Run every planned run not yet done, in dependency order; then write the tables.",
+        discussion: """
+        Examples:
+          csit run experiments/demo.yaml --jobs 2
+          csit run experiments/nct.yaml --executor slurm --partition cpu --cpus-per-task 16 --time 24:00:00
+        """)
     @OptionGroup var options: SpecOptions
     @Option(help: "Runs side by side (cores are split between them).") var jobs = 1
     @Option(help: "Threads per run (default: CSIT_THREADS, else the cores divided by --jobs).") var threads: Int?
@@ -118,7 +124,7 @@ struct RunExperimentCommand: ParsableCommand {
                 else { print(script) }
             }
             if subs.isEmpty { print("nothing to submit: every run is done, queued or running") }
-            print("watch with: csit status \(options.spec)")
+            print("watch with: \(slurm.command.statusCommandLine)")
             return
         }
         // Temporary files of this host's writers killed mid-write (never another host's:
@@ -167,7 +173,8 @@ struct RunExperimentCommand: ParsableCommand {
 
 /// `csit table`: render the spec's tables from finished runs.
 struct TableCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "table", abstract: "Render the spec's tables (Markdown, CSV, LaTeX, sidecar JSON).")
+    static let configuration = CommandConfiguration(commandName: "table", abstract: "Render the spec's tables (Markdown, CSV, LaTeX, sidecar JSON).",
+                                                    discussion: "Example:\n  csit table experiments/demo.yaml")
     @OptionGroup var options: SpecOptions
 
     func run() throws {
@@ -181,7 +188,8 @@ struct TableCommand: ParsableCommand {
 
 /// `csit diff`: compare runs or experiments.
 struct DiffCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "diff", abstract: "Compare runs (folders) or experiments (specs or results folders).")
+    static let configuration = CommandConfiguration(commandName: "diff", abstract: "Compare runs (folders) or experiments (specs or results folders).",
+                                                    discussion: "Example:\n  csit diff results/demo results/demo-lr3e-3")
     @Argument(help: "Two or more run folders, results folders or specs.") var items: [String]
 
     func validate() throws { if items.count < 2 { throw ValidationError("give at least two runs or experiments") } }
@@ -191,7 +199,8 @@ struct DiffCommand: ParsableCommand {
 
 /// `csit status`: each run's state.
 struct StatusCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "List each planned run's state (done, running, failed, not started).")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "List each planned run's state (done, running, failed, not started).",
+                                                    discussion: "Example:\n  csit status experiments/demo.yaml")
     @OptionGroup var options: SpecOptions
 
     func run() throws {

@@ -6,7 +6,8 @@ import Foundation
 struct MetricsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metrics",
-        abstract: "Compute accuracy, macro/weighted scores, κ, AUC, per-class scores and the confusion matrix from a predictions CSV.")
+        abstract: "Compute accuracy, macro/weighted scores, κ, AUC, per-class scores and the confusion matrix from a predictions CSV.",
+        discussion: "Example:\n  csit predict --checkpoint runs/nct-ft --data CRC-VAL-HE-7K --output preds.csv\n  csit metrics preds.csv --json")
 
     @Argument(help: "CSV with a label (or label_name) column and prob_* columns.")
     var predictions: String

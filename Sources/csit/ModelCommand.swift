@@ -12,15 +12,16 @@ struct ModelCommand: ParsableCommand {
     /// `csit model check`: what loading a checkpoint into a configuration does.
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Load a safetensors checkpoint into a model and report what was loaded, resized, dropped and ignored.")
+            abstract: "Load a safetensors checkpoint into a model and report what was loaded, resized, dropped and ignored.",
+            discussion: "Example:\n  csit model check --checkpoint csit.safetensors --preset csit-compact --mode ft --classes 9")
 
         @OptionGroup var model: ModelOptions
 
         @Option(help: "The .safetensors checkpoint (tools/convert_pth.py converts a PyTorch .pth).")
         var checkpoint: String
 
-        @Option(help: "ssl or finetune.")
-        var mode: ModelOptions.ModeName = .finetune
+        @Option(help: "Training mode whose heads to build: ssl, or ft, le, mlp, ssl-ft (classifier heads).")
+        var mode: ModelOptions.ModeName = .ft
 
         @Option(help: "Classes of the fine-tune heads.")
         var classes = 9
@@ -28,9 +29,9 @@ struct ModelCommand: ParsableCommand {
         func run() throws {
             let config = try model.config()
             var rng = RNG(seed: 0)
-            let m = CSiTModel(config: config, mode: mode == .ssl ? .ssl : .finetune(classes: classes), rng: &rng)
+            let m = CSiTModel(config: config, mode: mode.modelMode(classes: classes), rng: &rng)
             let r = try m.loadPretrained(contentsOf: URL(fileURLWithPath: checkpoint))
-            print("loaded \(r.loaded.count) tensors into \(config.preset) (\(mode.rawValue))")
+            print("loaded \(r.loaded.count) tensors into \(config.preset) (\(mode.heads))")
             for (label, keys) in [("resized", r.resized), ("dropped (other shape)", r.droppedHeads),
                                   ("freshly initialised", r.freshlyInitialised), ("ignored", r.ignored)] where !keys.isEmpty {
                 print("\(label): \(keys.joined(separator: ", "))")
@@ -40,11 +41,12 @@ struct ModelCommand: ParsableCommand {
 
     /// `csit model summary`: parameters per part and the total.
     struct Summary: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print parameter counts per part and the total.")
+        static let configuration = CommandConfiguration(abstract: "Print parameter counts per part and the total.",
+                                                        discussion: "Example:\n  csit model summary --preset csit-compact --image-size 224 --mode ssl")
 
         @OptionGroup var model: ModelOptions
 
-        @Option(help: "ssl or finetune (cct-14-7x2 is always a classifier).")
+        @Option(help: "Training mode whose heads to count: ssl, or ft, le, mlp, ssl-ft (cct-14-7x2 is always a classifier).")
         var mode: ModelOptions.ModeName = .ssl
 
         @Option(help: "Classes of the fine-tune heads.")
@@ -54,13 +56,12 @@ struct ModelCommand: ParsableCommand {
             let config = try model.config()
             var rng = RNG(seed: 0)
             print("\(config.preset) at \(config.imageSize) px, token stride \(config.tokenStride) "
-                  + "(grid \(config.gridSize)×\(config.gridSize)), \(config.architecture == .cct ? "classifier" : mode.rawValue)"
-                  + (config.architecture == .cct || mode == .finetune ? ", \(classes) classes" : ""))
+                  + "(grid \(config.gridSize)×\(config.gridSize)), \(config.architecture == .cct ? "classifier" : mode.heads)"
+                  + (config.architecture == .cct || mode != .ssl ? ", \(classes) classes" : ""))
             if config.architecture == .cct {
                 print(CCTModel(config: config, classes: classes, rng: &rng).summary.render())
             } else {
-                let m = CSiTModel(config: config, mode: mode == .ssl ? .ssl : .finetune(classes: classes), rng: &rng)
-                print(m.summary.render())
+                print(CSiTModel(config: config, mode: mode.modelMode(classes: classes), rng: &rng).summary.render())
             }
         }
     }
@@ -68,7 +69,14 @@ struct ModelCommand: ParsableCommand {
 
 /// Options naming a model configuration.
 struct ModelOptions: ParsableArguments {
-    enum ModeName: String, ExpressibleByArgument, CaseIterable { case ssl, finetune }
+    /// `csit train`'s mode names (ssl, ft, le, mlp, ssl-ft); `finetune` is still accepted.
+    enum ModeName: String, ExpressibleByArgument, CaseIterable {
+        case ssl, ft, le, mlp, sslft = "ssl-ft", finetune
+        static var allValueStrings: [String] { ["ssl", "ft", "le", "mlp", "ssl-ft"] }
+        /// The heads the mode's model has.
+        var heads: String { self == .ssl ? "ssl" : "finetune" }
+        func modelMode(classes: Int) -> CSiTModel.Mode { self == .ssl ? .ssl : .finetune(classes: classes) }
+    }
 
     @Option(help: "Preset: \(CSiTConfig.presetNames.joined(separator: ", ")).")
     var preset = "csit-compact"

@@ -5,7 +5,8 @@ import Training
 struct SettingsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "settings",
-        abstract: "List every run setting (the table in experiments/README.md) or one setting's paper defaults per mode.")
+        abstract: "List every run setting (the table in experiments/README.md) or one setting's paper defaults per mode.",
+        discussion: "Example:\n  csit settings batch_size")
 
     @Argument(help: "One setting key (e.g. batch_size); omitted: the whole table in Markdown.") var key: String?
 

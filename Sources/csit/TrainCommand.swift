@@ -13,8 +13,14 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train one run: SSL pretraining, fine-tuning, linear or MLP evaluation, or SSL+FT.",
         discussion: """
         Settings come from the mode's paper defaults, then --config (YAML with the keys of config.json), \
-        then flags, later ones winning. Flags use the published main.py names where one exists. \
-        Re-running with the same --output resumes after the last finished epoch.
+        then flags, later ones winning. Flags are the settings' keys with dashes, as in every other \
+        subcommand; the published main.py names (--model, --input-size, --data-path, --finetune, \
+        --smoothing, --reprob, --drop-path, --num-workers) are accepted too. Re-running with the same \
+        --output resumes after the last finished epoch.
+
+        Example:
+          csit train --mode ft --dataset nct --data NCT-CRC-HE-100K --test-root CRC-VAL-HE-7K \\
+              --preset csit-compact --image-size 224 --output runs/nct-ft
 
         RUN SETTINGS (--flag VALUE or --flag=VALUE; `none` unsets an optional one):
         \(SettingsHelp.text)
@@ -22,6 +28,8 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "YAML file with run settings (the keys of config.json).") var config: String?
     @Option(help: "Run folder (checkpoints, logs, metrics, report).") var output: String
+    @Flag(help: "Train a finished (or interrupted) run folder for more epochs: --epochs larger than its, everything else the same.")
+    var extend = false
     @Argument(parsing: .allUnrecognized, help: .hidden) var settingArguments: [String] = []
 
     /// The settings this invocation resolves to: paper defaults of its mode, then the YAML
@@ -39,9 +47,14 @@ struct TrainCommand: ParsableCommand {
         Parallel.configure(threads: s.execution.threads)
         s.execution.threads = Parallel.threadCount
         let trainer = Trainer(config: s.config, execution: s.execution, runDir: URL(fileURLWithPath: output), reporter: ProgressReporter())
+        trainer.extend = extend
         let result = try trainer.run()
         if let m = result.metrics { print(m.markdown, terminator: "") }
-        print("run folder: \(output) (report.md, metrics.json, model.safetensors)")
+        // Only what this run wrote (an SSL run has no metrics.json, a run without test images neither).
+        let written = ["report.md", "metrics.json", "predictions.csv", "reconstruction.png", "model.safetensors"].filter {
+            FileManager.default.fileExists(atPath: URL(fileURLWithPath: output).appendingPathComponent($0).path)
+        }
+        print("run folder: \(output) (\(written.joined(separator: ", ")))")
     }
 }
 
@@ -84,7 +97,7 @@ private extension Array where Element == String {
 enum SettingsHelp {
     static var text: String {
         RunSetting.all.map { s in
-            let names = s.flags.joined(separator: ", ")
+            let names = s.flag
             let def = s.defaultText(for: .ft).map { " (default: \($0))" } ?? ""
             return "  \(names) <\(s.domain.placeholder)>\n        \(s.help)\(def)"
         }.joined(separator: "\n")

@@ -17,7 +17,7 @@ final class CommandSuccessTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
 
     func testDataDescribeAndSplit() throws {
-        var (status, out) = try CLIRunner.run(["data", "describe", "--dataset", "nct", "--root", nct])
+        var (status, out) = try CLIRunner.run(["data", "describe", "--dataset", "nct", "--data", nct])
         XCTAssertEqual(status, 0, out)
         try CLIRunner.assertGolden(out.replacingOccurrences(of: CLIRunner.repositoryRoot.path, with: "<repo>"), "data-describe-nct.txt")
         let manifest = work.appendingPathComponent("folds.csv")
@@ -26,7 +26,10 @@ final class CommandSuccessTests: XCTestCase {
         XCTAssertEqual(status, 0, out)
         let sha = try String(contentsOf: manifest.appendingPathExtension("sha256"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertTrue(out.contains("27 images, sha256 \(sha)"), out)
-        let rows = try String(contentsOf: manifest, encoding: .utf8).split(separator: "\n").dropFirst()
+        let lines = try String(contentsOf: manifest, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.first, "path,label,group,zoom,fold,split,label_name", "class names beside the label indices")
+        XCTAssertTrue(lines.dropFirst().allSatisfy { $0.hasPrefix($0.split(separator: ",").last! + "/") }, "label_name is the class folder")
+        let rows = lines.dropFirst()
         XCTAssertEqual(rows.count, 27)
         XCTAssertEqual(Set(rows.map { $0.split(separator: ",", omittingEmptySubsequences: false)[4] }), ["0", "1", "2"],
                        "every image in one of 3 folds")
@@ -49,7 +52,7 @@ final class CommandSuccessTests: XCTestCase {
             "--root", nct, "--dataset", "nct", "--output", eval.path, "--features", features.path, "--threads", "1"])
         XCTAssertEqual(status, 0, out)
         let evaluated = try JSONSerialization.jsonObject(with: Data(contentsOf: eval.appendingPathComponent("metrics.json"))) as! [String: Any]
-        for key in ["accuracy", "macroF1", "kappa"] {
+        for key in ["accuracy", "macro_f1", "kappa"] {
             XCTAssertEqual(try XCTUnwrap(evaluated[key] as? Double), try XCTUnwrap(trained[key] as? Double), accuracy: 1e-9, key)
         }
         let featureRows = try String(contentsOf: features, encoding: .utf8).split(separator: "\n")
@@ -118,12 +121,15 @@ final class CommandSuccessTests: XCTestCase {
     }
 
     /// The sbatch scripts, without a cluster: one job for the SSL pretraining, one array for
-    /// the downstream runs depending on it.
+    /// the downstream runs depending on it; `--set` reaches the scripts and the status hint.
     func testSlurmScriptsGolden() throws {
         let spec = try TinySpec.write(results: work.appendingPathComponent("res").path, in: work, withSSL: true)
         let (status, out) = try CLIRunner.run(["run", spec, "--executor", "slurm", "--dry-run", "--cpus-per-task", "4",
-                                               "--mem", "8G", "--time", "01:00:00", "--partition", "cpu", "--array-parallelism", "2"])
+                                               "--mem", "8G", "--time", "01:00:00", "--partition", "cpu", "--array-parallelism", "2",
+                                               "--set", "train.weight_decay=0.01"])
         XCTAssertEqual(status, 0, out)
+        // The hint keeps the override (without it, status shows other runs).
+        XCTAssertTrue(out.contains("watch with: csit status \(spec) --set train.weight_decay=0.01"), out)
         let binary = realpath(CLIRunner.executable.path, nil).map { p in defer { free(p) }; return String(cString: p) } ?? ""
         let normalised = out.replacingOccurrences(of: binary, with: "<csit>")
             .replacingOccurrences(of: work.path, with: "<work>")

@@ -87,7 +87,7 @@ final class ExperimentCommandTests: XCTestCase {
                 var c = run.config
                 if shift == 1 { c.lr = 1e-3 }
                 try JSONEncoder().encode(c).write(to: store.dir(run.id).appendingPathComponent("config.json"))
-                try JSONEncoder().encode(run.labels).write(to: store.dir(run.id).appendingPathComponent("labels.json"))
+                try JSONEncoder().encode(run.labels).write(to: store.dir(run.id).appendingPathComponent(RunStore.specEntriesFile))
                 try store.setStatus(run.id, .done)
             }
             if shift == 0 {

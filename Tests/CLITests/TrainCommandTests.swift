@@ -36,10 +36,42 @@ final class TrainCommandSuccessTests: XCTestCase {
          "--warmup-epochs", "0", "--mixup", "0", "--cutmix", "0", "--output", dir.appendingPathComponent(out).path]
     }
 
+    /// Help lists each setting under its one name (the key with dashes, as every subcommand
+    /// spells it); the published main.py names are accepted but not listed.
     func testHelpListsEveryFlagOfTheTable() throws {
         let (status, out) = try CLIRunner.run(["train", "--help"])
         XCTAssertEqual(status, 0)
-        for setting in RunSetting.all { for flag in setting.flags { XCTAssertTrue(out.contains(flag), "\(flag) missing from help") } }
+        let named = Set(out.split(separator: "\n").compactMap { line -> String? in
+            let t = line.drop { $0 == " " }
+            return t.hasPrefix("--") ? String(t.prefix { $0 != " " }) : nil
+        })
+        for setting in RunSetting.all {
+            XCTAssertTrue(named.contains(setting.flag), "\(setting.flag) missing from help")
+            XCTAssertEqual(setting.flag, setting.key == "root" ? "--data" : "--" + setting.key.replacingOccurrences(of: "_", with: "-"))
+            for alias in setting.aliases { XCTAssertFalse(named.contains(alias), "\(alias) listed; aliases are hidden") }
+        }
+        XCTAssertTrue(out.contains("Example:"), out)
+    }
+
+    /// The published main.py names still work; an SSL run's last line names only files it wrote
+    /// (it listed metrics.json); a labelled run over one class is refused before it starts.
+    func testAliasesSSLFilesAndOneClass() throws {
+        let nct = "Tests/HistoDataTests/Fixtures/nct"
+        var (status, out) = try CLIRunner.run(["train", "--mode", "ssl", "--dataset", "unlabeled", "--data-path", nct,
+                                               "--model", "csit-tiny", "--input-size", "32", "--token-stride", "8", "--epochs", "1",
+                                               "--batch-size", "8", "--warmup-epochs", "0", "--output", dir.appendingPathComponent("ssl").path])
+        XCTAssertEqual(status, 0, out)
+        let last = out.split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertTrue(last.hasPrefix("run folder:") && last.contains("model.safetensors") && last.contains("reconstruction.png"), last)
+        XCTAssertFalse(last.contains("metrics.json"), last)
+        let one = dir.appendingPathComponent("one-class")
+        try FileManager.default.createDirectory(at: one, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: nct + "/ADI", toPath: one.appendingPathComponent("ADI").path)
+        (status, out) = try CLIRunner.run(["train", "--mode", "ft", "--dataset", "imagefolder", "--data", one.path, "--preset", "csit-tiny",
+                                           "--image-size", "32", "--epochs", "1", "--output", dir.appendingPathComponent("one").path])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("1 class (ADI); a classifier needs two or more"), out)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("one/config.json").path), "refused before writing")
     }
 
     /// The finding: `--threads 2` on a folder written with `--threads 1` refused to resume.
@@ -56,6 +88,24 @@ final class TrainCommandSuccessTests: XCTestCase {
         XCTAssertTrue(out.contains("cannot resume"), out)
         let config = try String(contentsOf: dir.appendingPathComponent("run/config.json"), encoding: .utf8)
         XCTAssertFalse(config.contains("threads") || config.contains("workers"), config)
+        // More epochs on a finished run: refused with a hint, then extended on purpose.
+        (status, out) = try CLIRunner.run(tinyArgs("run") + ["--epochs", "2"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("pass --extend"), out)
+        // Found here: the refused resume had already rewritten config.json with epochs 2.
+        let kept = try JSONDecoder().decode(RunConfig.self, from: Data(contentsOf: dir.appendingPathComponent("run/config.json")))
+        XCTAssertEqual(kept.epochs, 1, "a folder that refused to resume keeps its configuration")
+        (status, out) = try CLIRunner.run(tinyArgs("run") + ["--epochs", "3", "--smoothing", "0.2", "--extend"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("cannot extend: it differs in more than epochs (label_smoothing)"), out)
+        (status, out) = try CLIRunner.run(tinyArgs("run") + ["--epochs", "2", "--extend"])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("resuming after epoch 1 of 2"), out)
+        let log = try String(contentsOf: dir.appendingPathComponent("run/log.jsonl"), encoding: .utf8)
+        XCTAssertEqual(log.split(separator: "\n").count, 2, "epoch 1 kept, epoch 2 added")
+        (status, out) = try CLIRunner.run(tinyArgs("run") + ["--epochs", "2", "--extend"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("--epochs 2 is not more than its 2"), out)
     }
 
     func testFlagsOverrideTheYAMLFileAndErrorsNameTheFlag() throws {

@@ -58,4 +58,25 @@ final class MetricsTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("p.csv:2: prob_0 = 'abc' is not a number"))
         }
     }
+
+    /// metrics.json speaks the one vocabulary (snake_case, as Metric, best_metric, logs and
+    /// tables; it was camelCase) and still reads files written before.
+    func testMetricsJSONUsesSnakeCaseAndReadsOldFiles() throws {
+        let m = ClassificationMetrics(labels: [0, 1, 1, 0], probabilities: [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]],
+                                      classes: ["benign", "malignant"])
+        let object = try JSONSerialization.jsonObject(with: try m.json()) as! [String: Any]
+        for metric in Metric.allCases { XCTAssertNotNil(object[metric.rawValue], metric.rawValue) }
+        XCTAssertNotNil(object["per_class_f1"])
+        XCTAssertFalse(object.keys.contains { $0.contains(where: \.isUppercase) }, "camelCase key in \(object.keys.sorted())")
+        XCTAssertEqual(try JSONDecoder().decode(ClassificationMetrics.self, from: try m.json()), m)
+        // The same metrics under the old names.
+        var old: [String: Any] = [:]
+        for (k, v) in object {
+            let parts = k.split(separator: "_")
+            old[(String(parts[0]) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined())
+                .replacingOccurrences(of: "Auc", with: "AUC")] = v
+        }
+        XCTAssertNotNil(old["macroAUC"])
+        XCTAssertEqual(try JSONDecoder().decode(ClassificationMetrics.self, from: JSONSerialization.data(withJSONObject: old)), m)
+    }
 }

@@ -34,4 +34,44 @@ final class PlotsTests: XCTestCase {
         cv.fill(x: -100, y: -100, width: 10, height: 10, Canvas.black)
         XCTAssertEqual(cv.image.pixels[(25 * 50 + 25) * 3], 0, "the diagonal crosses the centre")
     }
+
+    /// Ticks sit at round values and each label is the value at its position: an 8-epoch
+    /// curve's labels read 1, 2, 4, 5, 7, 8 at even spacing (epoch 2 sat near "1.7").
+    func testTicksAreRoundValuesAtTheirPositions() {
+        XCTAssertEqual(Plots.niceTicks(1, 8, integer: true), [2, 4, 6, 8])
+        XCTAssertEqual(Plots.niceTicks(1, 3, integer: true), [1, 2, 3])
+        XCTAssertEqual(Plots.niceTicks(0, 1), [0, 0.2, 0.4, 0.6, 0.8, 1])
+        XCTAssertEqual(Plots.niceTicks(1, 50, integer: true), [10, 20, 30, 40, 50])
+        for (lo, hi) in [(0.013, 0.71), (-3.0, 12.5), (1e-5, 3e-4), (1.0, 1.5)] {
+            let t = Plots.niceTicks(lo, hi)
+            XCTAssertFalse(t.isEmpty)
+            XCTAssertTrue(t.allSatisfy { $0 >= lo - 1e-12 && $0 <= hi + 1e-12 }, "\(t) outside [\(lo), \(hi)]")
+            XCTAssertLessThanOrEqual(t.count, 7)
+        }
+    }
+
+    /// A positive series gets no negative axis (the 5 % padding went below zero).
+    func testPositiveSeriesHaveNoNegativeAxis() {
+        XCTAssertEqual(Plots.yRange([0.01, 0.5, 1.0]).lo, 0)
+        XCTAssertEqual(Plots.yRange([0, 0, 0]).lo, 0)
+        XCTAssertLessThan(Plots.yRange([-1, 1]).lo, -1)
+        XCTAssertEqual(Plots.yRange([2, 3]).lo, 1.95, accuracy: 1e-12)
+    }
+
+    /// The two curves of a binary task coincide; the second is dashed, so both colours show.
+    func testOverlappingROCCurvesStayVisible() {
+        let labels = [0, 1, 0, 1, 1, 0, 1, 0]
+        let p1 = [0.2, 0.9, 0.4, 0.6, 0.7, 0.55, 0.3, 0.1]
+        let cv = Plots.rocCurves(labels: labels, probabilities: p1.map { [1 - $0, $0] }, classes: ["benign", "malignant"], title: "t")
+        func count(_ c: Canvas.Color) -> Int {
+            var n = 0
+            for y in 60...480 { for x in 90...510 {
+                let i = (y * cv.width + x) * 3
+                if cv.image.pixels[i] == c.0 && cv.image.pixels[i + 1] == c.1 && cv.image.pixels[i + 2] == c.2 { n += 1 }
+            } }
+            return n
+        }
+        XCTAssertGreaterThan(count(Canvas.palette[0]), 100, "the first class's curve is hidden under the second")
+        XCTAssertGreaterThan(count(Canvas.palette[1]), 100)
+    }
 }

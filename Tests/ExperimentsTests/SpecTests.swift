@@ -138,4 +138,22 @@ final class SpecTests: XCTestCase {
                     "spec.yaml:15:11: tables[1].name = main: expected a name no other table has")
         XCTAssertNoThrow(try parse(table + "    format: \"%5.1f %%\"\n    name: main-2.v1\n"))
     }
+
+    /// Hydra's multirun spelling: `--set key=a,b` sweeps the key (it was refused); a list in
+    /// brackets stays one value; a key swept by zip or list cannot also be a grid axis.
+    func testSetWithCommasSweeps() throws {
+        let spec = try parse(base, overrides: ["train.ft.lr=1e-3,3e-3", "modes=[ft, le]", "train.epochs=3"])
+        XCTAssertEqual(spec.points.map(\.label), ["train.ft.lr=1e-3", "train.ft.lr=3e-3"])
+        XCTAssertEqual(spec.design.modes, [.ft, .le])
+        let plan = try Plan.make(spec)
+        XCTAssertEqual(Set(plan.runs.filter { $0.config.mode == .ft }.map(\.config.lr)), [1e-3, 3e-3])
+        XCTAssertTrue(plan.runs.filter { $0.config.mode != .ssl }.allSatisfy { $0.config.epochs == 3 })
+        expectError(base + "\nsweep:\n  zip:\n    train.ft.lr: [1, 2]\n", overrides: ["train.ft.lr=1e-3,3e-3"],
+                    "--set train.ft.lr=1e-3,3e-3: 'train.ft.lr' is already swept in sweep.zip or sweep.list")
+        expectError(base + "\nsweep:\n  grid:\n    train.ft.lr: [1, 2]\n", overrides: ["train.ft.lr=0.5"],
+                    "--set train.ft.lr=0.5: 'train.ft.lr' is also swept (spec.yaml:14:18); give the sweep's values as --set train.ft.lr=a,b")
+        expectError(base, overrides: ["=1,2"], "--set =1,2: expected key.path=value")
+        XCTAssertEqual(try parse(base, overrides: ["description=a, b"]).points.count, 1, "a comma in text is text")
+        expectError(base, overrides: ["train.epochs=1,zero"], "--set train.epochs=1,zero: train.epochs: expected an integer in 1…100000")
+    }
 }

@@ -100,7 +100,7 @@ final class SplitTests: XCTestCase {
         XCTAssertEqual(a.csv, b.csv)
         XCTAssertEqual(a.contentHash, b.contentHash)
         XCTAssertNotEqual(a.csv, try Manifest.make(d, folds: 5, seed: 8).csv)
-        XCTAssertTrue(a.csv.hasPrefix("path,label,group,zoom,fold,split\n"))
+        XCTAssertTrue(a.csv.hasPrefix("path,label,group,zoom,fold,split,label_name\n"))
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("csit-manifest-\(getpid()).csv")
         defer { try? FileManager.default.removeItem(at: url); try? FileManager.default.removeItem(at: url.appendingPathExtension("sha256")) }
         try a.write(to: url)

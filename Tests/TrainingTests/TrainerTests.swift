@@ -61,6 +61,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(m.classes, ["background", "dermis", "epidermis", "ihc"])
         XCTAssertGreaterThan(m.accuracy, 0.6, "four visually distinct classes; chance is ~0.3")
         XCTAssertEqual(r.records.count, 6)
+        XCTAssertEqual(r.records.map(\.epoch), Array(1...6), "log.jsonl numbers epochs from 1, as the progress lines and reports do")
         XCTAssertLessThan(r.records.last!.loss, r.records.first!.loss)
         for f in ["config.json", "manifest.csv", "log.jsonl", "checkpoint.safetensors", "best.safetensors", "model.safetensors",
                   "predictions.csv", "metrics.json"] {
