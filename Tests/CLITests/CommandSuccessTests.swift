@@ -45,6 +45,9 @@ final class CommandSuccessTests: XCTestCase {
             "--warmup-epochs", "0", "--output", run.path])
         XCTAssertEqual(status, 0, out)
         let trained = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("metrics.json"))) as! [String: Any]
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json"))) as! [String: Any]
+        XCTAssertNil(config["task"], "BreakHis's task is not a key of an NCT run")
+        XCTAssertEqual(config["dataset"] as? String, "nct")
         let eval = work.appendingPathComponent("eval"), features = work.appendingPathComponent("features.csv")
         // The run folder alone is enough: the checkpoint carries preset, size, stride and classes.
         (status, out) = try CLIRunner.run([
@@ -109,6 +112,9 @@ final class CommandSuccessTests: XCTestCase {
             let prov = try JSONSerialization.jsonObject(with: Data(contentsOf: results.appendingPathComponent("runs/\(id)/provenance.json"))) as! [String: Any]
             XCTAssertEqual(prov["threads"] as? Int, 1, id)
             XCTAssertEqual((prov["execution"] as? [String: Any])?["threads"] as? Int, 1, id)
+            // Named for what it holds: the spec entries of the run, not class labels.
+            XCTAssertTrue(FileManager.default.fileExists(atPath: results.appendingPathComponent("runs/\(id)/spec-entries.json").path), id)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: results.appendingPathComponent("runs/\(id)/labels.json").path), id)
         }
         let model = results.appendingPathComponent("runs/\(runs[0])/model.safetensors")
         let before = try FileManager.default.attributesOfItem(atPath: model.path)[.modificationDate] as! Date

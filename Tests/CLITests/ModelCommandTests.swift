@@ -13,6 +13,16 @@ final class ModelCommandTests: XCTestCase {
         }
     }
 
+    /// `--mode` takes the values `csit train --mode` takes (it took only ssl|finetune).
+    func testModeSpeaksTrainsVocabulary() throws {
+        let (status, out) = try CLIRunner.run(["model", "summary", "--preset", "csit-tiny", "--image-size", "32", "--mode", "ssl-ft", "--classes", "3"])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("finetune, 3 classes"), out)
+        let (s2, help) = try CLIRunner.run(["model", "summary", "--help"])
+        XCTAssertEqual(s2, 0)
+        XCTAssertTrue(help.contains("ssl, ft, le, mlp, ssl-ft") && help.contains("Example:"), help)
+    }
+
     func testBadPresetIsAClearError() throws {
         let (status, out) = try CLIRunner.run(["model", "summary", "--preset", "csit-compcat"])
         XCTAssertNotEqual(status, 0)
