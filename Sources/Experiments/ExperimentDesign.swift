@@ -28,6 +28,8 @@ public struct ExperimentDesign: Sendable, Equatable {
         public var seeds: [UInt64]
         public var testFraction: Double?
         public var splitSeed: Int?
+        /// Share of each training split held out for model selection (nil: the default).
+        public var validation: Double?
 
         /// The fold coordinate of each planned run: every run fold, or one nil without folds.
         public var foldList: [Int?] {
@@ -76,7 +78,8 @@ public struct ExperimentDesign: Sendable, Equatable {
             zooms: try r.list("protocol.zooms", expected: "a magnification") { $0 },
             labelFractions: try r.list("protocol.label_fractions", expected: "a number", Double.init) ?? [1],
             seeds: try r.list("protocol.seeds", expected: "a non-negative integer", UInt64.init) ?? [0],
-            testFraction: try r.double("protocol.test_fraction"), splitSeed: try r.int("protocol.split_seed"))
+            testFraction: try r.double("protocol.test_fraction"), splitSeed: try r.int("protocol.split_seed"),
+            validation: try r.double("protocol.validation"))
         modes = try r.choices("modes", RunConfig.Mode.self) ?? []
         ssl = r.value("ssl") == nil ? nil : SSL(checkpoint: try r.string("ssl.checkpoint"), datasetRoot: try r.string("ssl.dataset.root"))
     }

@@ -53,7 +53,8 @@ enum Resolver {
         for (specKey, key) in [("kind", "dataset"), ("root", "root"), ("task", "task"), ("test_root", "test_root")] {
             if let v = tree.value(at: ["dataset", specKey]) { p.entries.append(try entry(key, v, path: "dataset.\(specKey)")) }
         }
-        for (specKey, key) in [("folds", "folds"), ("test_fraction", "test_fraction"), ("split_seed", "split_seed")] {
+        for (specKey, key) in [("folds", "folds"), ("test_fraction", "test_fraction"), ("split_seed", "split_seed"),
+                               ("validation", "validation")] {
             if let v = tree.value(at: ["protocol", specKey]) { p.entries.append(try entry(key, v, path: "protocol.\(specKey)")) }
         }
         if let g = tree.value(at: ["protocol", "group_by"]) {

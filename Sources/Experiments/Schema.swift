@@ -74,7 +74,7 @@ enum SpecSchema {
             "folds": .int(2...100), "group_by": .oneOf(["image", "patient"]), "run_folds": .list(.int(0...99), nonEmpty: true),
             "zooms": .list(.oneOf(BreakHis.magnifications), nonEmpty: true),
             "label_fractions": .list(.double(1e-6...1), nonEmpty: true), "seeds": .list(.int(0...Int(Int32.max)), nonEmpty: true),
-            "test_fraction": .double(1e-6...0.999999), "split_seed": .int(0...Int(Int32.max)),
+            "test_fraction": .double(1e-6...0.999999), "split_seed": .int(0...Int(Int32.max)), "validation": .double(0...0.9),
         ], required: []),
         "model": .map(settings(placed: .model), required: []),
         "ssl": .map(settings.merging(["checkpoint": .path,

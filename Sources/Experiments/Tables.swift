@@ -66,8 +66,26 @@ public struct ResultTable {
                 return Cell(mean: mean, std: std, n: values.count, runs: members.map(\.0), reference: t.reference[row]?[col])
             })
         }
+        let configs = plan.runs.filter { r in groups.values.contains { $0.contains { $0.0 == r.id } } }.map(\.config)
         return ResultTable(name: t.name, title: t.title ?? plan.spec.name, rowKind: t.rows.rawValue, columns: t.columns.map(\.rawValue),
-                           rows: order, cells: cells, protocolNote: protocolNote(plan.spec.design), format: t.format, percent: t.percent)
+                           rows: order, cells: cells, protocolNote: protocolNote(plan.spec.design) + " " + selectionNote(configs),
+                           format: t.format, percent: t.percent)
+    }
+
+    /// How the runs behind a table chose their models: on a validation split, or (validation
+    /// 0, the published protocol) per-epoch metrics on the test split; and which model the
+    /// test metrics are of.
+    static func selectionNote(_ configs: [RunConfig]) -> String {
+        let kinds = Set(configs.map { "\($0.validation)|\($0.select.rawValue)" })
+        guard kinds.count == 1, let c = configs.first else {
+            return kinds.isEmpty ? "" : "Model selection differs between the runs (see each run's config.json)."
+        }
+        let model = c.select == .best ? "the best checkpoint on validation (\(c.bestMetric.rawValue))" : "the last epoch's model"
+        if c.validation == 0 {
+            return "No validation split (as published): per-epoch metrics and best.safetensors used the test split; test metrics are of \(model)."
+        }
+        return String(format: "Validation: %g %% of each training split (stratified%@) for per-epoch metrics and best.safetensors; "
+                      + "the test split was evaluated once, on %@.", c.validation * 100, c.groupByPatient ? ", patient-grouped" : "", model)
     }
 
     static func protocolNote(_ d: ExperimentDesign) -> String {

@@ -11,16 +11,23 @@ public struct Checkpoint {
     public var best: Double?
     /// The `RunIdentity` id of the run that wrote it.
     public var runID: String
+    /// Evaluations since the best score (early stopping's counter).
+    public var sinceBest = 0
+    /// Training ended before its last epoch by early stopping.
+    public var stoppedEarly = false
 
     public static let format = "csit-checkpoint-2"
 
     /// Writes the state after `epoch`.
-    public static func save(model: Module, optimizer: AdamW, epoch: Int, best: Double?, runID: String, to url: URL) throws {
+    public static func save(model: Module, optimizer: AdamW, epoch: Int, best: Double?, runID: String, sinceBest: Int = 0,
+                            stoppedEarly: Bool = false, to url: URL) throws {
         var tensors: [String: Tensor] = [:]
         for (k, t) in model.namedParameters() { tensors["model.\(k)"] = t }
         for (k, t) in optimizer.stateDict() { tensors["optimizer.\(k)"] = t }
         var meta = ["format": format, "epoch": String(epoch), "run_id": runID]
         if let best { meta["best"] = String(best) }
+        if sinceBest > 0 { meta["since_best"] = String(sinceBest) }
+        if stoppedEarly { meta["stopped_early"] = "true" }
         try SafeTensors.write(tensors, metadata: meta, to: url)
     }
 
@@ -49,7 +56,8 @@ public struct Checkpoint {
         }
         try model.load(modelState)
         optimizer.load(optState)
-        return Checkpoint(epoch: epoch, best: meta["best"].flatMap(Double.init), runID: runID)
+        return Checkpoint(epoch: epoch, best: meta["best"].flatMap(Double.init), runID: runID,
+                          sinceBest: meta["since_best"].flatMap(Int.init) ?? 0, stoppedEarly: meta["stopped_early"] == "true")
     }
 }
 

@@ -29,6 +29,14 @@ public struct RunConfig: Equatable, Sendable {
         public var freezesBackbone: Bool { self == .le || self == .mlp }
     }
 
+    /// The model the test split is evaluated on, once.
+    public enum Selection: String, Codable, CaseIterable, Sendable {
+        /// The model after the last epoch (the published protocol).
+        case last
+        /// The checkpoint that scored best on the validation split (`best.safetensors`).
+        case best
+    }
+
     public var mode: Mode = .ft
     // Model
     public var preset = ""
@@ -56,6 +64,10 @@ public struct RunConfig: Equatable, Sendable {
     /// Share of the training labels used (semi-supervised runs).
     public var labelFraction: Double = 0
     public var splitSeed: UInt64 = 0
+    /// Share of each training split held out as validation (stratified, patient-grouped with
+    /// grouped folds) for per-epoch metrics, `best.safetensors` and early stopping; 0 keeps
+    /// the published behaviour (those on the test split, said so in tables).
+    public var validation = 0.0
     // Optimisation
     public var epochs = 0
     public var batchSize = 0
@@ -75,6 +87,10 @@ public struct RunConfig: Equatable, Sendable {
     public var evalEvery = 0
     /// Metric that picks `best.safetensors`.
     public var bestMetric: Metric = .accuracy
+    /// Which model the test split evaluates: the last epoch's or the best on validation.
+    public var select: Selection = .last
+    /// Stop after this many evaluations without a better validation score (nil: never).
+    public var patience: Int?
     /// The published linear evaluation left the frozen backbone in train mode (drop-path on).
     public var linearEvalTrainMode = false
     public var seed: UInt64 = 0
@@ -103,6 +119,8 @@ public struct RunConfig: Equatable, Sendable {
         if mode.needsSSLCheckpoint && initCheckpoint == nil { throw bad("init_checkpoint", "none", "an SSL checkpoint for mode \(mode.rawValue)") }
         if let f = fold { guard let k = folds, f < k else { throw bad("fold", f, "0..<folds (folds: \(folds.map(String.init) ?? "unset"))") } }
         if mode == .mlp && representationSize == nil { throw bad("representation_size", "none", "R for mode mlp") }
+        if select == .best && validation == 0 { throw bad("select", "best", "last, or a validation split (best on the test split would select on it)") }
+        if patience != nil && validation == 0 { throw bad("patience", patience!, "unset, or a validation split (early stopping on the test split would select on it)") }
         if dataset != .breakhis && task != .binary { throw bad("task", task.rawValue, "no task: it applies to BreakHis only (dataset \(dataset.rawValue))") }
         do { _ = try modelConfig() } catch let e as ModelConfigError { throw RunConfigError.model(e.description) }
     }

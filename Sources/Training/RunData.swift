@@ -1,5 +1,6 @@
 import Foundation
 import HistoData
+import TensorKit
 
 /// The images a run trains and tests on, resolved from its configuration.
 public struct RunData: Sendable {
@@ -7,6 +8,9 @@ public struct RunData: Sendable {
     public var trainIndices: [Int]
     public var test: Dataset?
     public var testIndices: [Int]
+    /// Held out of the training split (of `train`'s dataset) for per-epoch metrics, the best
+    /// checkpoint and early stopping; empty with `validation` 0.
+    public var validationIndices: [Int] = []
     /// The split written down (nil for SSL on all images).
     public var manifest: Manifest?
     /// The content hash of the data the run sees, for `RunIdentity`.
@@ -31,6 +35,11 @@ public struct RunData: Sendable {
             if isTest { test.append(i) } else { train.append(i) }
         }
         let labels = dataset.samples.map { $0.label ?? 0 }
+        // Validation first, then the label fraction of what is left: a semi-supervised run
+        // selects its model on as many labelled images as a fully supervised one.
+        let validation = validationSplit(train, c, dataset: dataset)
+        let held = Set(validation)
+        train = train.filter { !held.contains($0) }
         if c.labelFraction < 1 {
             train = Splits.labelFraction(train, labels: labels, fraction: c.labelFraction, seed: c.splitSeed)
         }
@@ -39,7 +48,7 @@ public struct RunData: Sendable {
         manifestOut.rows = manifest.rows.map { r in
             var r = r
             let i = indexOf[r.path]!
-            r.split = trainSet.contains(i) ? "train" : (testSet.contains(i) ? "test" : "unused")
+            r.split = trainSet.contains(i) ? "train" : (testSet.contains(i) ? "test" : (held.contains(i) ? "val" : "unused"))
             return r
         }
         if let testRoot = c.testRoot {
@@ -49,10 +58,30 @@ public struct RunData: Sendable {
             }
             let filtered = c.zoom.map { z in t.filter { $0.zoom == z } } ?? t
             return RunData(train: dataset, trainIndices: train, test: filtered, testIndices: Array(filtered.samples.indices),
-                           manifest: manifestOut, contentHash: manifest.contentHash + "|test:" + listingHash(filtered))
+                           validationIndices: validation, manifest: manifestOut,
+                           contentHash: manifest.contentHash + "|test:" + listingHash(filtered))
         }
-        return RunData(train: dataset, trainIndices: train, test: dataset, testIndices: test, manifest: manifestOut,
-                       contentHash: manifest.contentHash)
+        return RunData(train: dataset, trainIndices: train, test: dataset, testIndices: test, validationIndices: validation,
+                       manifest: manifestOut, contentHash: manifest.contentHash)
+    }
+
+    /// The validation images carved from a training split: stratified by class, and by
+    /// patient whenever the folds are (no patient on both sides), drawn with the split seed
+    /// under a purpose of their own. A class with a single training image keeps it.
+    static func validationSplit(_ train: [Int], _ c: RunConfig, dataset: Dataset) -> [Int] {
+        guard c.validation > 0, train.count >= 2 else { return [] }
+        let labels = train.map { dataset.samples[$0].label ?? 0 }
+        var rng = RNG(seed: c.splitSeed, stream: "validation")
+        let seed = rng.next()
+        let held: [Bool]
+        if c.groupByPatient {
+            let k = Swift.max(2, Int((1 / c.validation).rounded()))
+            held = Splits.stratifiedGroupKFold(labels: labels, groups: train.map { dataset.samples[$0].group }, folds: k, seed: seed).map { $0 == 0 }
+        } else {
+            held = Splits.holdOut(labels: labels, fraction: c.validation, seed: seed)
+        }
+        let single = Set(Dictionary(grouping: labels, by: { $0 }).filter { $0.value.count < 2 }.keys)
+        return zip(train, zip(labels, held)).filter { $0.1.1 && !single.contains($0.1.0) }.map(\.0)
     }
 
     /// The data hash `RunIdentity` uses, computed from a loaded dataset without building the

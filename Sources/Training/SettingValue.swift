@@ -62,6 +62,7 @@ extension RunConfig.Mode: SettingValue {}
 extension DatasetKind: SettingValue {}
 extension BreakHisTask: SettingValue {}
 extension Metric: SettingValue {}
+extension RunConfig.Selection: SettingValue {}
 
 /// The values a setting accepts, checked wherever a value enters (spec, YAML, flags, JSON).
 public enum SettingDomain: Sendable, Equatable {

@@ -121,10 +121,12 @@ public final class Trainer {
 
         var start = 0
         var best: Double?
+        var sinceBest = 0
         if let saved = try Checkpoint.restore(model: model, optimizer: optimizer, from: checkpointURL, runID: runID, extending: extending) {
-            start = saved.epoch + 1
-            best = saved.best
-            reporter?.note("resuming after epoch \(saved.epoch + 1) of \(c.epochs)")
+            start = saved.stoppedEarly ? c.epochs : saved.epoch + 1
+            (best, sinceBest) = (saved.best, saved.sinceBest)
+            reporter?.note(saved.stoppedEarly ? "stopped early after epoch \(saved.epoch + 1); finishing"
+                                              : "resuming after epoch \(saved.epoch + 1) of \(c.epochs)")
         }
         // Written only now: a folder that refused to resume keeps the configuration it has.
         try artifacts.begin(config: c, manifest: data.manifest)
@@ -132,19 +134,32 @@ public final class Trainer {
         let evalData = data.test.map {
             TrainingData(dataset: $0, indices: data.testIndices, imageSize: c.imageSize, batchSize: c.batchSize, seed: c.seed, cache: cache)
         }
+        // Per-epoch metrics, the best checkpoint and early stopping look at the validation
+        // split; only a run without one (validation 0, the published protocol) uses the test split.
+        let selection: (data: TrainingData, name: String)?
+        if !data.validationIndices.isEmpty {
+            selection = (TrainingData(dataset: data.train, indices: data.validationIndices, imageSize: c.imageSize, batchSize: c.batchSize,
+                                      seed: c.seed, cache: cache), "validation")
+        } else if c.validation == 0, let evalData, !data.testIndices.isEmpty {
+            selection = (evalData, "test")
+        } else {
+            selection = nil
+        }
 
         for epoch in start..<c.epochs {
             var record = try trainEpoch(epoch, task: task, model: model, optimizer: optimizer, data: train, schedule: schedule,
                                         hasCheckpoint: epoch > 0)
             let last = epoch == c.epochs - 1
-            if let evalData, !data.testIndices.isEmpty, (epoch + 1) % c.evalEvery == 0 || last {
-                let (m, _) = try Evaluator.evaluate(model, data: evalData, classes: classes)
+            if let selection, (epoch + 1) % c.evalEvery == 0 || last {
+                let (m, _) = try Evaluator.evaluate(model, data: selection.data, classes: classes)
                 record.validation = m.summaryValues
-                reporter?.note(String(format: "epoch %d: loss %.4f, test accuracy %.4f, macro F1 %.4f", epoch + 1, record.loss,
-                                      m.accuracy, m.macroF1))
+                reporter?.note(String(format: "epoch %d: loss %.4f, %@ accuracy %.4f, macro F1 %.4f", epoch + 1, record.loss,
+                                      selection.name, m.accuracy, m.macroF1))
                 if let score = c.bestMetric.value(in: m), best.map({ score > $0 }) ?? true {
-                    best = score
+                    (best, sinceBest) = (score, 0)
                     try artifacts.writeBest(model, card: card, epoch: epoch, metric: c.bestMetric, score: score)
+                } else {
+                    sinceBest += 1
                 }
             } else {
                 reporter?.note(String(format: "epoch %d: loss %.4f", epoch + 1, record.loss))
@@ -157,13 +172,27 @@ public final class Trainer {
                                                                                epoch: epoch), epoch: epoch)
             }
             try log.append(record)
-            try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch, best: best, runID: runID, to: checkpointURL)
+            let stop = !last && c.patience.map { sinceBest >= $0 } ?? false
+            try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch, best: best, runID: runID, sinceBest: sinceBest,
+                                stoppedEarly: stop, to: checkpointURL)
             if stopAfterEpoch == epoch && !last {
                 return RunResult(runDir: runDir, records: log.records, metrics: nil, interrupted: true)
+            }
+            if stop {
+                reporter?.note("stopping early: no better validation \(c.bestMetric.rawValue) for \(sinceBest) evaluations")
+                break
             }
         }
 
         try artifacts.writeModel(model, card: card)
+        // The test split is evaluated once, on the model `select` names.
+        if c.select == .best {
+            let url = runDir.appendingPathComponent("best.safetensors")
+            if FileManager.default.fileExists(atPath: url.path) {
+                _ = try model.load(try SafeTensors.read(url).tensors)
+                reporter?.note("test split evaluated on best.safetensors (best validation \(c.bestMetric.rawValue))")
+            }
+        }
         var metrics: ClassificationMetrics?
         if let evalData, !data.testIndices.isEmpty {
             let (m, predictions) = try Evaluator.evaluate(model, data: evalData, classes: classes)

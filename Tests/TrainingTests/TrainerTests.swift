@@ -140,5 +140,53 @@ final class TrainerTests: XCTestCase {
         c = tiny(.ft)
         c.fold = 5
         XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("fold = 5")) }
+        // Choosing on the test split is refused, not done quietly.
+        c = tiny(.ft)
+        (c.validation, c.select) = (0, .best)
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("select = best"), "\($0)") }
+        (c.select, c.patience) = (.last, 2)
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("patience = 2"), "\($0)") }
+    }
+
+    /// Found (issue 13): the test fold doubled as the validation set, so per-epoch metrics
+    /// and best.safetensors were chosen on the test images. Now a stratified share of the
+    /// training split is held out: best.safetensors's score is its score on those images,
+    /// and with `select: best` the test split is evaluated once, on that checkpoint.
+    func testModelSelectionLooksAtTheValidationSplitOnly() throws {
+        var c = tiny(.ft)
+        (c.validation, c.select, c.epochs) = (0.3, .best, 3)
+        let r = try Trainer(config: c, runDir: dir("val")).run()
+        let data = try RunData.resolve(c)
+        let (train, val, test) = (Set(data.trainIndices), Set(data.validationIndices), Set(data.testIndices))
+        XCTAssertFalse(val.isEmpty)
+        XCTAssertTrue(val.isDisjoint(with: test) && val.isDisjoint(with: train) && train.isDisjoint(with: test))
+        XCTAssertEqual(Set(data.validationIndices.map { data.train.samples[$0].label }).count, 4, "stratified: every class in validation")
+        let manifest = try String(contentsOf: dir("val").appendingPathComponent("manifest.csv"), encoding: .utf8)
+        XCTAssertEqual(manifest.split(separator: "\n").filter { $0.contains(",val,") }.count, val.count)
+
+        let best = try SafeTensors.read(dir("val").appendingPathComponent("best.safetensors"))
+        var rng = RNG(seed: 0)
+        let model = CSiTModel(config: try c.modelConfig(), mode: .finetune(classes: 4), rng: &rng)
+        _ = try model.load(best.tensors)
+        let classes = data.train.classes
+        let onValidation = try Evaluator.evaluate(model, data: TrainingData(dataset: data.train, indices: data.validationIndices,
+                                                                            imageSize: 32, batchSize: c.batchSize, seed: c.seed), classes: classes).0
+        XCTAssertEqual(try XCTUnwrap(Double(try XCTUnwrap(best.metadata["accuracy"]))), onValidation.accuracy, accuracy: 1e-12)
+        let onTest = try Evaluator.evaluate(model, data: TrainingData(dataset: try XCTUnwrap(data.test), indices: data.testIndices,
+                                                                      imageSize: 32, batchSize: c.batchSize, seed: c.seed), classes: classes).0
+        XCTAssertEqual(try XCTUnwrap(r.metrics).accuracy, onTest.accuracy, accuracy: 1e-12, "select: best evaluates best.safetensors")
+        XCTAssertTrue(r.records.allSatisfy { $0.validation != nil })
+    }
+
+    /// Early stopping counts evaluations without a better validation score, survives a
+    /// restart (the counter is in the checkpoint) and does not train on after it stopped.
+    func testEarlyStoppingStopsAndStaysStopped() throws {
+        var c = tiny(.ft)
+        (c.validation, c.patience, c.epochs, c.lr, c.warmupEpochs) = (0.3, 1, 6, 1e-12, 0)
+        let r = try Trainer(config: c, runDir: dir("patience")).run()
+        XCTAssertEqual(r.records.count, 2, "no better score at epoch 2 with a learning rate of 1e-12")
+        XCTAssertNotNil(r.metrics)
+        let again = try Trainer(config: c, runDir: dir("patience")).run()
+        XCTAssertEqual(again.records.count, 2, "a rerun finishes; it does not train on")
     }
 }
