@@ -105,12 +105,21 @@ public struct CSiTConfig: Codable, Equatable, Sendable {
     /// Checks the combination.
     ///
     /// - Throws: `ModelConfigError` naming the bad value.
+    /// The most tokens a model may have: a 128 × 128 grid (2048 px at stride 16).
+    public static let maxTokens = 16384
+
     public func validate() throws {
         guard tokenStride == 8 || tokenStride == 16 else { throw ModelConfigError.tokenStride(tokenStride) }
         guard imageSize > 0, imageSize % tokenStride == 0 else {
             throw ModelConfigError.imageSize(imageSize, tokenStride: tokenStride)
         }
-        guard dim > 0, heads > 0, dim % heads == 0 else { throw ModelConfigError.heads(dim: dim, heads: heads) }
+        // Attention is quadratic in the tokens: beyond this a step needs tens of GB (and the
+        // positional embedding's size overflowed into a crash at 100,000 px).
+        guard tokenCount <= Self.maxTokens else { throw ModelConfigError.tooManyTokens(imageSize, tokenStride: tokenStride, tokens: tokenCount) }
+        guard (1...8192).contains(dim) else { throw ModelConfigError.size("width", dim, 1...8192) }
+        guard (1...256).contains(depth) else { throw ModelConfigError.size("depth", depth, 1...256) }
+        guard (1...16).contains(mlpRatio) else { throw ModelConfigError.size("MLP ratio", mlpRatio, 1...16) }
+        guard heads > 0, dim % heads == 0 else { throw ModelConfigError.heads(dim: dim, heads: heads) }
         if let r = representationSize, r <= 0 { throw ModelConfigError.representationSize(r) }
         if architecture == .cct && tokenStride != 16 { throw ModelConfigError.tokenStride(tokenStride) }
     }
@@ -123,6 +132,8 @@ public enum ModelConfigError: Error, CustomStringConvertible, Equatable {
     case imageSize(Int, tokenStride: Int)
     case heads(dim: Int, heads: Int)
     case representationSize(Int)
+    case tooManyTokens(Int, tokenStride: Int, tokens: Int)
+    case size(String, Int, ClosedRange<Int>)
 
     public var description: String {
         switch self {
@@ -133,6 +144,9 @@ public enum ModelConfigError: Error, CustomStringConvertible, Equatable {
         case let .imageSize(s, t): return "image size \(s) is not a positive multiple of the token stride \(t)"
         case let .heads(d, h): return "width \(d) is not divisible by \(h) attention heads"
         case .representationSize(let r): return "representation size \(r) must be positive"
+        case let .size(what, v, r): return "\(what) \(v) is outside \(r.lowerBound)…\(r.upperBound)"
+        case let .tooManyTokens(s, t, n):
+            return "image size \(s) at token stride \(t) makes \(n) tokens; at most \(CSiTConfig.maxTokens) (\(Int(Double(CSiTConfig.maxTokens).squareRoot()) * t) px at stride \(t))"
         }
     }
 }

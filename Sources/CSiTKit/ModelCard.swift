@@ -26,6 +26,8 @@ public struct ModelCard: Equatable, Sendable {
     public var runID: String?
     /// What wrote it (`csit <compute version>` or `convert_pth.py`).
     public var producer: String?
+    /// Set when the run was trained further with `--extend`: the epochs it had before.
+    public var extendedFromEpochs: Int?
 
     public init(config: CSiTConfig, mode: CSiTModel.Mode, classes: [String], mean: [Float], std: [Float],
                 trainingMode: String? = nil, runID: String? = nil, producer: String? = nil) {
@@ -43,6 +45,7 @@ public struct ModelCard: Equatable, Sendable {
         if let trainingMode { m["training_mode"] = trainingMode }
         if let runID { m["run_id"] = runID }
         if let producer { m["producer"] = producer }
+        if let e = extendedFromEpochs { m["extended_from_epochs"] = String(e) }
         return m
     }
 
@@ -61,6 +64,10 @@ public struct ModelCard: Equatable, Sendable {
             return v
         }
         config = try decode("config", CSiTConfig.self, expected: "a model configuration (JSON)")
+        guard CSiTConfig.presetNames.contains(config.preset) || config.preset == "custom" else {
+            throw ModelCardError.bad(file: file, key: "config.preset", value: config.preset,
+                                     expected: "one of \((CSiTConfig.presetNames + ["custom"]).joined(separator: ", "))")
+        }
         do { try config.validate() } catch let e as ModelConfigError {
             throw ModelCardError.bad(file: file, key: "config", value: e.description, expected: "a valid configuration")
         }
@@ -75,8 +82,8 @@ public struct ModelCard: Equatable, Sendable {
             classes = []
         case "finetune":
             classes = try decode("classes", [String].self, expected: "a list of class names")
-            guard classes.count >= 2, Set(classes).count == classes.count else {
-                throw ModelCardError.bad(file: file, key: "classes", value: m["classes"] ?? "", expected: "two or more distinct names")
+            guard classes.count >= 2, Set(classes).count == classes.count, !classes.contains(where: { $0.isEmpty }) else {
+                throw ModelCardError.bad(file: file, key: "classes", value: m["classes"] ?? "", expected: "two or more distinct, non-empty names")
             }
             if let n = m["num_classes"], Int(n) != classes.count {
                 throw ModelCardError.bad(file: file, key: "num_classes", value: n, expected: "\(classes.count), the number of class names")
@@ -86,9 +93,16 @@ public struct ModelCard: Equatable, Sendable {
             throw ModelCardError.bad(file: file, key: "heads", value: other ?? "(none)", expected: "ssl or finetune")
         }
         trainingMode = m["training_mode"]
+        if let t = trainingMode, !Self.trainingModes.contains(t) {
+            throw ModelCardError.bad(file: file, key: "training_mode", value: t, expected: "one of " + Self.trainingModes.joined(separator: ", "))
+        }
         runID = m["run_id"]
         producer = m["producer"]
+        extendedFromEpochs = m["extended_from_epochs"].flatMap(Int.init)
     }
+
+    /// The training modes a card may name (Training's `RunConfig.Mode` raw values).
+    static let trainingModes = ["ssl", "ft", "le", "mlp", "ssl-ft"]
 
     /// Reads the card of a safetensors file (header only is parsed; tensors are loaded too).
     public static func read(_ url: URL) throws -> ModelCard? {
@@ -108,6 +122,8 @@ public enum ModelCardError: Error, CustomStringConvertible, Equatable {
     case bad(file: String, key: String, value: String, expected: String)
     /// A command-line flag that disagrees with the checkpoint's card.
     case contradiction(file: String, flag: String, card: String, hint: String?)
+    /// A checkpoint without a card, used without the flags that describe it.
+    case legacy(file: String)
     /// A checkpoint whose heads cannot do what was asked (an SSL model for prediction).
     case wrongHeads(file: String, found: String, needed: String)
 
@@ -118,6 +134,8 @@ public enum ModelCardError: Error, CustomStringConvertible, Equatable {
         case let .contradiction(f, flag, card, hint):
             return "\(flag) contradicts the checkpoint's \(card) (\(f))" + (hint.map { "; \($0)" } ?? "")
         case let .wrongHeads(f, found, needed): return "\(f) holds \(found) heads; \(needed)"
+        case .legacy(let f):
+            return "\(f) has no model card (written before cards, or not by csit): give --classes, and --preset, --image-size and --token-stride if not the published values"
         }
     }
 }

@@ -59,7 +59,7 @@ extension ModelCard {
         try check("--image-size", "image size", r.imageSize.map(String.init), String(config.imageSize), resizable: true)
         try check("--token-stride", "token stride", r.tokenStride.map(String.init), String(config.tokenStride), resizable: true)
         if let n = r.classes, case .finetune(let k) = mode, n != k {
-            throw ModelCardError.contradiction(file: file, flag: "\(n) classes", card: "\(k) classes (\(classes.joined(separator: ", ")))", hint: nil)
+            throw ModelCardError.contradiction(file: file, flag: "a class count of \(n)", card: "\(k) classes (\(classes.joined(separator: ", ")))", hint: nil)
         }
         var c = config
         c.imageSize = r.imageSize ?? c.imageSize

@@ -47,8 +47,12 @@ public struct Predictor {
             config = try card.configuration(for: request, file: url.path)
             names = card.classes
         } else {
+            if metadata["format"]?.hasPrefix("csit-checkpoint") == true {
+                throw ModelCardError.wrongHeads(file: url.path, found: "training-state (resume)",
+                                                needed: "use the run's model.safetensors or best.safetensors")
+            }
             guard let n = request.classes ?? request.legacyClasses else {
-                throw ModelCardError.missing(file: url.path, key: "classes (a checkpoint without model metadata needs --classes)")
+                throw ModelCardError.legacy(file: url.path)
             }
             config = try legacyConfig ?? request.legacyConfig()
             names = (0..<n).map(String.init)
@@ -59,6 +63,14 @@ public struct Predictor {
         if let head = (report.droppedHeads + report.freshlyInitialised).first(where: { !$0.hasPrefix("rot_w") }) {
             throw CheckpointError.shapeMismatch(key: head, expected: m.namedParameters().first { $0.key == head }!.tensor.shape,
                                                found: state[head]?.shape ?? [], file: url.path)
+        }
+        // Tensors the model has no place for mean the configuration is not the one trained
+        // (a card saying depth 2 over 4 blocks predicted silently with half the network).
+        let unused = report.ignored.filter { !$0.hasPrefix("last_fc.") }
+        if !unused.isEmpty {
+            throw ModelCardError.bad(file: url.path, key: card == nil ? "--preset/--depth/--dim" : "config",
+                                     value: "\(config.preset), depth \(config.depth), width \(config.dim)",
+                                     expected: "the architecture of the tensors (unused: \(unused.prefix(4).joined(separator: ", "))\(unused.count > 4 ? ", …" : ""))")
         }
         if !report.resized.isEmpty && !request.resizePositions {
             throw CheckpointError.shapeMismatch(key: "pos_embed", expected: m.namedParameters().first { $0.key == "pos_embed" }!.tensor.shape,

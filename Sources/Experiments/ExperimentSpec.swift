@@ -105,6 +105,13 @@ public struct ExperimentSpec {
                 }) {
                     throw SpecError.badOverride(o, reason: "'\(key)' is already swept in sweep.zip or sweep.list")
                 }
+                // The same value twice would plan the same runs twice under two labels.
+                var seen: [String] = []
+                for choice in choices {
+                    let canonical = Double(choice).map { String($0) } ?? choice
+                    if seen.contains(canonical) { throw SpecError.badOverride(o, reason: "the value '\(choice)' is given twice") }
+                    seen.append(canonical)
+                }
                 tree = tree.setting(["sweep", "grid", key], to: .sequence(choices.map(parsed), SpecLocation(file: "--set \(o)", line: 0, column: 0)))
             } else {
                 tree = tree.setting(path, to: parsed(valueText))
@@ -117,7 +124,7 @@ public struct ExperimentSpec {
         for (path, loc) in spec.sweepKeys() {
             let key = path.joined(separator: ".")
             // The sweep would silently replace a single --set value of the same key.
-            if let o = singleOverrides.first(where: { $0.key == key }), !loc.file.hasPrefix("--set") {
+            if let o = singleOverrides.first(where: { $0.key == key }) {
                 throw SpecError.badOverride(o.text, reason: "'\(key)' is also swept (\(loc)); give the sweep's values as --set \(key)=a,b")
             }
             guard !path.isEmpty, SpecSchema.shape(at: path) != nil else {

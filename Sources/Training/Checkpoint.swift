@@ -81,8 +81,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case let .tooFewImages(s, n, b): return "the \(s) split has \(n) images, fewer than one batch of \(b)"
         case let .cannotExtend(p, r): return "\(p): cannot extend: \(r)"
         case let .tooFewClasses(r, cs):
-            return "\(r): \(cs.count) class\(cs.count == 1 ? "" : "es")\(cs.isEmpty ? "" : " (" + cs.joined(separator: ", ") + ")"); "
-                + "a classifier needs two or more"
+            return "\(r): the training split has images of \(cs.count) class\(cs.count == 1 ? "" : "es")"
+                + "\(cs.isEmpty ? "" : " (" + cs.joined(separator: ", ") + ")"); a classifier needs two or more"
         }
     }
 }

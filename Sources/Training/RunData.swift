@@ -67,7 +67,7 @@ public struct RunData: Sendable {
 
     /// The validation images carved from a training split: stratified by class, and by
     /// patient whenever the folds are (no patient on both sides), drawn with the split seed
-    /// under a purpose of their own. A class with a single training image keeps it.
+    /// under a purpose of their own; round(f · n) images of each class, never all of one.
     static func validationSplit(_ train: [Int], _ c: RunConfig, dataset: Dataset) -> [Int] {
         guard c.validation > 0, train.count >= 2 else { return [] }
         let labels = train.map { dataset.samples[$0].label ?? 0 }
@@ -78,7 +78,16 @@ public struct RunData: Sendable {
             let k = Swift.max(2, Int((1 / c.validation).rounded()))
             held = Splits.stratifiedGroupKFold(labels: labels, groups: train.map { dataset.samples[$0].group }, folds: k, seed: seed).map { $0 == 0 }
         } else {
-            held = Splits.holdOut(labels: labels, fraction: c.validation, seed: seed)
+            // round(f · n) of each class, and never a whole class: ⌈f · n⌉ held out half of a
+            // class of two images at 10 %.
+            var flags = [Bool](repeating: false, count: labels.count)
+            var shuffler = RNG(seed: seed, stream: "validation-images")
+            for label in Set(labels).sorted() {
+                var idx = labels.indices.filter { labels[$0] == label }
+                idx.shuffle(using: &shuffler)
+                for i in idx.prefix(Swift.min(idx.count - 1, Int((c.validation * Double(idx.count)).rounded()))) { flags[i] = true }
+            }
+            held = flags
         }
         let single = Set(Dictionary(grouping: labels, by: { $0 }).filter { $0.value.count < 2 }.keys)
         return zip(train, zip(labels, held)).filter { $0.1.1 && !single.contains($0.1.0) }.map(\.0)

@@ -3,7 +3,7 @@ import HistoData
 
 /// The version of everything that changes numbers: part of every run's identity, bumped
 /// when a change makes earlier results incomparable.
-public enum ComputeVersion { public static let string = "csit-compute-2" }
+public enum ComputeVersion { public static let string = "csit-compute-3" }
 
 /// The one definition of what a run is: the planner names runs with it, the trainer writes
 /// it into every checkpoint and compares it on resume.

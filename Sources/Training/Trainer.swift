@@ -75,7 +75,25 @@ public final class Trainer {
         guard config.epochs > old.epochs else {
             throw TrainingError.cannotExtend(runDir.path, reason: "--epochs \(config.epochs) is not more than its \(old.epochs)")
         }
-        return try RunIdentity.id(old, dataSHA256: data.contentHash)
+        guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
+            throw TrainingError.cannotExtend(runDir.path, reason: "no checkpoint.safetensors to continue from")
+        }
+        let oldID = try RunIdentity.id(old, dataSHA256: data.contentHash)
+        // Recorded: an extended run is not the fresh run of its new length (another schedule).
+        let note = try JSONSerialization.data(withJSONObject: ["from_epochs": old.epochs, "from_run_id": oldID, "to_epochs": config.epochs],
+                                              options: [.sortedKeys])
+        try AtomicFile.write(note, to: runDir.appendingPathComponent(Self.extendedFile))
+        return oldID
+    }
+
+    /// Written by `--extend`: the length and id the run had before.
+    static let extendedFile = "extended.json"
+
+    /// The epochs the run had before an `--extend`, if it was extended.
+    var extendedFromEpochs: Int? {
+        guard let data = try? Data(contentsOf: runDir.appendingPathComponent(Self.extendedFile)),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        return object["from_epochs"] as? Int
     }
 
     /// Runs (or resumes) the training.
@@ -92,8 +110,11 @@ public final class Trainer {
         try c.validate()
         let data = try RunData.resolve(c)
         // Refused before anything is written: one class trains a constant and scores nothing.
-        if c.mode != .ssl && data.train.classes.count < 2 {
-            throw TrainingError.tooFewClasses(root: c.root, classes: data.train.classes)
+        // Classes with training images, not class folders: an empty folder (or a dataset
+        // layout of nine classes holding one) trains a classifier of one class.
+        let present = Set(data.trainIndices.compactMap { data.train.samples[$0].label })
+        if c.mode != .ssl && present.count < 2 {
+            throw TrainingError.tooFewClasses(root: c.root, classes: present.sorted().map { data.train.classes[$0] })
         }
         let runID = try RunIdentity.id(c, dataSHA256: data.contentHash)
         let extending = extend ? try previousRunID(data: data) : nil
@@ -108,7 +129,8 @@ public final class Trainer {
                            + (report.resized.isEmpty ? "" : ", positional embedding resized"))
         }
         task.prepare(model)
-        let card = RunArtifacts.card(model, config: c, classes: classes, runID: runID)
+        var card = RunArtifacts.card(model, config: c, classes: classes, runID: runID)
+        card.extendedFromEpochs = extendedFromEpochs
         let optimizer = AdamW(groups: model.parameterGroups(weightDecay: c.weightDecay))
 
         let cache = execution.cacheImages ? ImageCache(capacityBytes: execution.cacheMiB << 20) : nil

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import CSiTKit
 import TensorKit
+import Training
 
 /// `csit model …`: inspect model presets.
 struct ModelCommand: ParsableCommand {
@@ -27,7 +28,7 @@ struct ModelCommand: ParsableCommand {
         var classes = 9
 
         func run() throws {
-            let config = try model.config()
+            let config = try model.config(mode: mode)
             var rng = RNG(seed: 0)
             let m = CSiTModel(config: config, mode: mode.modelMode(classes: classes), rng: &rng)
             let r = try m.loadPretrained(contentsOf: URL(fileURLWithPath: checkpoint))
@@ -53,7 +54,7 @@ struct ModelCommand: ParsableCommand {
         var classes = 9
 
         func run() throws {
-            let config = try model.config()
+            let config = try model.config(mode: mode)
             var rng = RNG(seed: 0)
             print("\(config.preset) at \(config.imageSize) px, token stride \(config.tokenStride) "
                   + "(grid \(config.gridSize)×\(config.gridSize)), \(config.architecture == .cct ? "classifier" : mode.heads)"
@@ -102,10 +103,11 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Override the preset's MLP ratio.")
     var mlpRatio: Int?
 
-    func config() throws -> CSiTConfig {
+    /// - Parameter mode: an MLP probe gets the paper's R = 1024 unless `--representation-size` says otherwise.
+    func config(mode: ModeName? = nil) throws -> CSiTConfig {
         do {
             return try CSiTConfig.preset(preset, imageSize: imageSize, tokenStride: tokenStride,
-                                         representationSize: representationSize)
+                                         representationSize: representationSize ?? (mode == .mlp ? RunConfig.paper(.mlp).representationSize : nil))
                 .overriding(dim: dim, depth: depth, heads: heads, mlpRatio: mlpRatio)
         } catch let e as ModelConfigError {
             throw ValidationError(e.description)

@@ -1,4 +1,5 @@
 import Training
+import TensorKit
 import XCTest
 
 final class TrainCommandTests: XCTestCase {
@@ -70,7 +71,13 @@ final class TrainCommandSuccessTests: XCTestCase {
         (status, out) = try CLIRunner.run(["train", "--mode", "ft", "--dataset", "imagefolder", "--data", one.path, "--preset", "csit-tiny",
                                            "--image-size", "32", "--epochs", "1", "--output", dir.appendingPathComponent("one").path])
         XCTAssertNotEqual(status, 0)
-        XCTAssertTrue(out.contains("1 class (ADI); a classifier needs two or more"), out)
+        XCTAssertTrue(out.contains("the training split has images of 1 class (ADI); a classifier needs two or more"), out)
+        // An empty second class folder does not make two classes (it trained a 2-class model).
+        try FileManager.default.createDirectory(at: one.appendingPathComponent("EMPTY"), withIntermediateDirectories: true)
+        (status, out) = try CLIRunner.run(["train", "--mode", "ft", "--dataset", "imagefolder", "--data", one.path, "--preset", "csit-tiny",
+                                           "--image-size", "32", "--epochs", "1", "--batch-size", "1", "--output", dir.appendingPathComponent("one").path])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("images of 1 class (ADI)"), out)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("one/config.json").path), "refused before writing")
     }
 
@@ -106,6 +113,14 @@ final class TrainCommandSuccessTests: XCTestCase {
         (status, out) = try CLIRunner.run(tinyArgs("run") + ["--epochs", "2", "--extend"])
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(out.contains("--epochs 2 is not more than its 2"), out)
+        // The extension is recorded: it is not the fresh 2-epoch run (another schedule).
+        let card = try SafeTensors.read(dir.appendingPathComponent("run/model.safetensors")).metadata
+        XCTAssertEqual(card["extended_from_epochs"], "1")
+        // Found by review: without a checkpoint, --extend retrained from scratch.
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("run/checkpoint.safetensors"))
+        (status, out) = try CLIRunner.run(tinyArgs("run") + ["--epochs", "3", "--extend"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("cannot extend: no checkpoint.safetensors to continue from"), out)
     }
 
     func testFlagsOverrideTheYAMLFileAndErrorsNameTheFlag() throws {

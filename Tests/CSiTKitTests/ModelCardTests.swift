@@ -33,10 +33,14 @@ final class ModelCardTests: XCTestCase {
         expect({ $0["config"] = "{" }, "m.safetensors: model metadata 'config' = {: expected a model configuration (JSON)")
         expect({ $0["num_classes"] = "4" }, "m.safetensors: model metadata 'num_classes' = 4: expected 3, the number of class names")
         expect({ $0["classes"] = "[\"a\",\"a\"]"; $0["num_classes"] = "2" },
-               "m.safetensors: model metadata 'classes' = [\"a\",\"a\"]: expected two or more distinct names")
+               "m.safetensors: model metadata 'classes' = [\"a\",\"a\"]: expected two or more distinct, non-empty names")
         expect({ $0["heads"] = "detector" }, "m.safetensors: model metadata 'heads' = detector: expected ssl or finetune")
         expect({ $0["std"] = "[0.2, 0, 0.2]" }, "m.safetensors: model metadata 'mean/std' = [0.485, 0.456, 0.406] / [0.2, 0.0, 0.2]: expected three numbers each, std > 0")
         expect({ $0.removeValue(forKey: "config") }, "m.safetensors: model metadata lacks 'config'")
+        expect({ $0["training_mode"] = "zzz" }, "m.safetensors: model metadata 'training_mode' = zzz: expected one of ssl, ft, le, mlp, ssl-ft")
+        expect({ $0["classes"] = "[\"a\",\"\",\"c\"]" }, "m.safetensors: model metadata 'classes' = [\"a\",\"\",\"c\"]: expected two or more distinct, non-empty names")
+        expect({ $0["config"] = $0["config"]!.replacingOccurrences(of: "\"imageSize\":32", with: "\"imageSize\":8000000") },
+               "m.safetensors: model metadata 'config' = image size 8000000 at token stride 8 makes 1000000000000 tokens; at most 16384 (1024 px at stride 8): expected a valid configuration")
     }
 
     func testFlagsMustAgreeWithTheCard() throws {
@@ -52,7 +56,7 @@ final class ModelCardTests: XCTestCase {
                + "pass --resize-positions to resize the positional embedding on purpose")
         expect(ModelRequest(preset: "csit-compact"), "--preset csit-compact contradicts the checkpoint's preset csit-tiny (m)")
         expect(ModelRequest(representationSize: 1024), "--representation-size 1024 contradicts the checkpoint's representation size none (m)")
-        expect(ModelRequest(classes: 9), "9 classes contradicts the checkpoint's 3 classes (tumour, grade 2, stroma, \"fat\") (m)")
+        expect(ModelRequest(classes: 9), "a class count of 9 contradicts the checkpoint's 3 classes (tumour, grade 2, stroma, \"fat\") (m)")
         let resized = try c.configuration(for: ModelRequest(imageSize: 64, resizePositions: true), file: "m")
         XCTAssertEqual(resized.imageSize, 64)
         XCTAssertEqual(resized.tokenStride, 8)
@@ -85,11 +89,25 @@ final class ModelCardTests: XCTestCase {
         let bare = dir.appendingPathComponent("bare.safetensors")
         try SafeTensors.write(model.stateDict(), to: bare)
         XCTAssertThrowsError(try Predictor(checkpoint: bare, request: ModelRequest())) {
-            XCTAssertTrue("\($0)".contains("needs --classes"), "\($0)")
+            XCTAssertTrue("\($0)".contains("has no model card (written before cards, or not by csit): give --classes"), "\($0)")
         }
         let legacy = try Predictor(checkpoint: bare, request: ModelRequest(preset: "csit-tiny", imageSize: 32, tokenStride: 8, classes: 3))
         XCTAssertEqual(legacy.classes, ["0", "1", "2"])
         XCTAssertThrowsError(try Predictor(checkpoint: bare, request: ModelRequest(preset: "csit-tiny", imageSize: 64, tokenStride: 8, classes: 3)),
                              "another grid without --resize-positions")
+        // Found by review: a card saying depth 2 over four blocks predicted with half the
+        // network, silently.
+        var shallow = c
+        shallow.config.depth = 2
+        let lying = dir.appendingPathComponent("lying.safetensors")
+        try SafeTensors.write(model.stateDict(), metadata: shallow.metadata, to: lying)
+        XCTAssertThrowsError(try Predictor(checkpoint: lying, request: ModelRequest())) {
+            XCTAssertTrue("\($0)".contains("expected the architecture of the tensors (unused: blocks.2."), "\($0)")
+        }
+        // A training-state file is named as one.
+        try SafeTensors.write(model.stateDict(), metadata: ["format": "csit-checkpoint-2", "epoch": "0"], to: bare)
+        XCTAssertThrowsError(try Predictor(checkpoint: bare, request: ModelRequest())) {
+            XCTAssertTrue("\($0)".contains("training-state (resume) heads; use the run's model.safetensors"), "\($0)")
+        }
     }
 }

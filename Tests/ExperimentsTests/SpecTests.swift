@@ -153,6 +153,9 @@ final class SpecTests: XCTestCase {
         expectError(base + "\nsweep:\n  grid:\n    train.ft.lr: [1, 2]\n", overrides: ["train.ft.lr=0.5"],
                     "--set train.ft.lr=0.5: 'train.ft.lr' is also swept (spec.yaml:14:18); give the sweep's values as --set train.ft.lr=a,b")
         expectError(base, overrides: ["=1,2"], "--set =1,2: expected key.path=value")
+        expectError(base, overrides: ["train.ft.lr=1e-3,0.001"], "--set train.ft.lr=1e-3,0.001: the value '0.001' is given twice")
+        expectError(base, overrides: ["train.ft.lr=1e-3,3e-3", "train.ft.lr=5e-3"],
+                    "--set train.ft.lr=5e-3: 'train.ft.lr' is also swept (--set train.ft.lr=1e-3,3e-3); give the sweep's values as --set train.ft.lr=a,b")
         XCTAssertEqual(try parse(base, overrides: ["description=a, b"]).points.count, 1, "a comma in text is text")
         expectError(base, overrides: ["train.epochs=1,zero"], "--set train.epochs=1,zero: train.epochs: expected an integer in 1…100000")
     }

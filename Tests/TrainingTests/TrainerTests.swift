@@ -161,6 +161,8 @@ final class TrainerTests: XCTestCase {
         XCTAssertFalse(val.isEmpty)
         XCTAssertTrue(val.isDisjoint(with: test) && val.isDisjoint(with: train) && train.isDisjoint(with: test))
         XCTAssertEqual(Set(data.validationIndices.map { data.train.samples[$0].label }).count, 4, "stratified: every class in validation")
+        let share = Double(val.count) / Double(val.count + train.count)
+        XCTAssertEqual(share, 0.3, accuracy: 0.1, "about the asked share (⌈f·n⌉ per class once held out half of small classes)")
         let manifest = try String(contentsOf: dir("val").appendingPathComponent("manifest.csv"), encoding: .utf8)
         XCTAssertEqual(manifest.split(separator: "\n").filter { $0.contains(",val,") }.count, val.count)
 
