@@ -9,12 +9,13 @@ public enum Plots {
         let C = m.classes.count
         let cell = Swift.max(44, Swift.min(90, 640 / Swift.max(C, 1)))
         let nameWidth = (m.classes.map { Canvas.textWidth($0) }.max() ?? 0) + 16
-        let left = nameWidth + 30, top = 70
+        // A column of its own for the vertical "true", so it never runs into a row's name.
+        let left = nameWidth + 30 + Canvas.textHeight() + 8, top = 70
         // At least as wide as the title, so one or two classes do not clip it.
         var cv = Canvas(width: Swift.max(left + C * cell + 30, Canvas.textWidth(title) + 40), height: top + C * cell + nameWidth + 60)
         cv.text(title, x: cv.width / 2, y: 16, scale: 2, anchor: .center)
         cv.text("predicted", x: left + C * cell / 2, y: top + C * cell + nameWidth + 20, anchor: .center)
-        cv.text("true", x: 8, y: top + C * cell / 2 - 8)
+        cv.verticalText("true", x: 8, y: top + C * cell / 2 + Canvas.textWidth("true") / 2)
         for t in 0..<C {
             let rowTotal = Swift.max(1, m.confusion[t].reduce(0, +))
             for p in 0..<C {

@@ -16,6 +16,9 @@ public struct PredictionsFile: Sendable {
         let probCols = header.indices.filter { header[$0].hasPrefix("prob_") }
         guard !probCols.isEmpty else { throw PredictionsError.missingColumn(path, "prob_*") }
         let names = probCols.map { String(header[$0].dropFirst(5)) }
+        if let twice = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
+            throw PredictionsError.badRow(path, line: 1, reason: "column prob_\(twice) appears twice")
+        }
         let numeric = names.enumerated().allSatisfy { Int($0.element) == $0.offset }
         classes = names
         let labelCol = header.firstIndex(of: "label"), nameCol = header.firstIndex(of: "label_name")
@@ -29,7 +32,13 @@ public struct PredictionsFile: Sendable {
             }
             var label: Int?
             if let c = nameCol, !numeric || labelCol == nil { label = names.firstIndex(of: row[c]) }
-            if label == nil, let c = labelCol { label = Int(row[c]) }
+            if let c = labelCol, let byIndex = Int(row[c]) {
+                // Both columns must say the same class (label 0 beside label_name B was read as B).
+                if let byName = label, byName != byIndex {
+                    throw PredictionsError.badRow(path, line: line, reason: "label \(byIndex) and label_name '\(row[nameCol!])' name different classes")
+                }
+                label = label ?? byIndex
+            }
             guard let y = label, y >= 0, y < names.count else {
                 throw PredictionsError.badRow(path, line: line, reason: "label '\(row[labelCol ?? nameCol!])' is not one of the \(names.count) classes")
             }

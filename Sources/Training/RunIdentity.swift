@@ -28,8 +28,16 @@ public enum RunIdentity {
     /// How an init checkpoint enters the identity: planned SSL runs by id, files by content.
     static func checkpointReference(_ ck: String) throws -> String {
         if ck.hasPrefix(plannedPrefix) { return ck }
-        guard FileManager.default.fileExists(atPath: ck) else { return ck }
-        return "sha256:" + (try fileSHA256(ck))
+        let file = checkpointFile(ck)
+        guard FileManager.default.fileExists(atPath: file) else { return ck }
+        return "sha256:" + (try fileSHA256(file))
+    }
+
+    /// The checkpoint file a path names: the path, or a run folder's `model.safetensors`.
+    public static func checkpointFile(_ path: String) -> String {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else { return path }
+        return URL(fileURLWithPath: path).appendingPathComponent("model.safetensors").path
     }
 
     /// The prefix of an init checkpoint that names a planned SSL run.

@@ -53,7 +53,7 @@ public final class Trainer {
         guard !ck.hasPrefix(RunIdentity.plannedPrefix) else {
             throw RunConfigError.invalid(key: "init_checkpoint", value: ck, expected: "a checkpoint file (planned SSL runs are located by csit run)")
         }
-        return ck
+        return RunIdentity.checkpointFile(ck)
     }
 
     /// The id of this folder's run at its previous length, for `--extend`.

@@ -25,32 +25,33 @@ struct EvaluateCommand: ParsableCommand {
     var data: String
     @Option(help: "Dataset root for a manifest.") var root: String?
     @Option(help: "Layout of a data folder.") var dataset: DatasetKind = .imageFolder
+    @Option(help: "BreakHis task (default: the checkpoint's, from its class count).") var task: BreakHisTask?
     @Option(help: "Output folder (metrics.json, predictions.csv, report.md, pictures).") var output: String
     @Option(help: "Also write the classification-token features per image to this CSV.") var features: String?
 
     func run() throws {
         engine.apply()
-        let ds: Dataset
-        var indices: [Int]
         let fromManifest = data.hasSuffix(".csv")
+        // A manifest's test rows may miss the last classes, so its count only builds a
+        // checkpoint without a card; a folder's count is checked against the card below, by name.
+        var ds: Dataset
+        var indices: [Int]
         if fromManifest {
             guard let root else { throw ValidationError("--root is needed with a manifest CSV") }
             (ds, indices) = try ManifestReader.testSet(manifest: URL(fileURLWithPath: data), root: URL(fileURLWithPath: root))
         } else {
-            ds = try Dataset.load(dataset, root: URL(fileURLWithPath: data))
+            ds = try Dataset.load(dataset, root: URL(fileURLWithPath: data), task: task ?? .binary)
             indices = Array(ds.samples.indices)
         }
-        // The predictor loads the checkpoint once and rejects heads of another class count.
-        // A manifest's test rows may miss the last classes, so its count only builds a checkpoint
-        // without a card; a folder's classes must be the checkpoint's, in order.
-        let predictor = fromManifest ? try model.predictor(classes: nil, legacyClasses: ds.classes.count)
-                                     : try model.predictor(classes: ds.classes.count)
+        let predictor = try model.predictor(classes: nil, legacyClasses: ds.classes.count)
         let m = predictor.model, config = m.config
-        let named = zip(ds.classes.indices, ds.classes).filter { Int($0.1) != $0.0 }   // label_name, not a placeholder
-        if predictor.card != nil, (!fromManifest && predictor.classes != ds.classes)
-            || ds.classes.count > predictor.classes.count || named.contains(where: { predictor.classes[$0.0] != $0.1 }) {
-            throw ValidationError("the checkpoint's classes (\(predictor.classes.joined(separator: ", "))) are not the data's "
-                                  + "(\(ds.classes.joined(separator: ", "))) in \(data)")
+        if predictor.card != nil {
+            if !fromManifest, dataset == .breakhis, task == nil, predictor.classes.count != ds.classes.count {
+                // The card says which BreakHis task the model was trained for.
+                ds = try Dataset.load(dataset, root: URL(fileURLWithPath: data), task: predictor.classes.count == 2 ? .binary : .subtype)
+                indices = Array(ds.samples.indices)
+            }
+            ds = try remapped(ds, to: predictor.classes, placeholders: fromManifest)
         }
         let classes = predictor.card != nil ? predictor.classes : ds.classes
         let out = URL(fileURLWithPath: output)
@@ -67,6 +68,27 @@ struct EvaluateCommand: ParsableCommand {
             try AtomicFile.write(Data(try Evaluator.features(m, data: td).utf8), to: URL(fileURLWithPath: features))
         }
         print(metrics.markdown, terminator: "")
+    }
+}
+
+extension EvaluateCommand {
+    /// The data with labels renumbered to the checkpoint's class order, matched by name (a
+    /// folder may hold a subset of the classes, in any order); a class the checkpoint lacks is
+    /// an error naming it. Manifest placeholders (`0`, `1`, … without label_name) keep their index.
+    func remapped(_ ds: Dataset, to classes: [String], placeholders: Bool) throws -> Dataset {
+        var map: [Int] = []
+        var unknown: [String] = []
+        for (i, name) in ds.classes.enumerated() {
+            if let j = classes.firstIndex(of: name) { map.append(j) }
+            else if placeholders, Int(name) == i, i < classes.count { map.append(i) }
+            else { unknown.append(name); map.append(-1) }
+        }
+        guard unknown.isEmpty else {
+            throw ValidationError("the checkpoint's classes (\(classes.joined(separator: ", "))) do not include "
+                                  + "\(unknown.joined(separator: ", ")) of \(data)")
+        }
+        let samples = ds.samples.map { s -> Sample in var s = s; s.label = s.label.map { map[$0] }; return s }
+        return Dataset(kind: ds.kind, root: ds.root, classes: classes, samples: samples)
     }
 }
 

@@ -18,7 +18,7 @@ struct ModelCommand: ParsableCommand {
 
         @OptionGroup var model: ModelOptions
 
-        @Option(help: "The .safetensors checkpoint (tools/convert_pth.py converts a PyTorch .pth).")
+        @Option(help: "A .safetensors checkpoint or a run folder (tools/convert_pth.py converts a PyTorch .pth).")
         var checkpoint: String
 
         @Option(help: "Training mode whose heads to build: ssl, or ft, le, mlp, ssl-ft (classifier heads).")
@@ -31,7 +31,7 @@ struct ModelCommand: ParsableCommand {
             let config = try model.config(mode: mode)
             var rng = RNG(seed: 0)
             let m = CSiTModel(config: config, mode: mode.modelMode(classes: classes), rng: &rng)
-            let r = try m.loadPretrained(contentsOf: URL(fileURLWithPath: checkpoint))
+            let r = try m.loadPretrained(contentsOf: URL(fileURLWithPath: RunIdentity.checkpointFile(checkpoint)))
             print("loaded \(r.loaded.count) tensors into \(config.preset) (\(mode.heads))")
             for (label, keys) in [("resized", r.resized), ("dropped (other shape)", r.droppedHeads),
                                   ("freshly initialised", r.freshlyInitialised), ("ignored", r.ignored)] where !keys.isEmpty {

@@ -54,6 +54,12 @@ struct PredictCommand: ParsableCommand {
         let paths = files.map { ImageFiles.relativePath($0, to: root) }
         let folderLabels = paths.map { p in p.split(separator: "/").first.flatMap { names.firstIndex(of: String($0)) } }
         let labelled = paths.allSatisfy { $0.contains("/") } && folderLabels.allSatisfy { $0 != nil }
+        if !labelled && folderLabels.contains(where: { $0 != nil }) {
+            // Some images sit in class folders, some do not: say why the labels are left out.
+            let other = Set(zip(paths, folderLabels).filter { $0.1 == nil }.map { $0.0.split(separator: "/").dropLast().first.map(String.init) ?? "." })
+            FileHandle.standardError.write(Data(("no label columns: images outside the checkpoint's class folders (in "
+                + other.sorted().prefix(5).joined(separator: ", ") + "); csit metrics needs labels\n").utf8))
+        }
         var header = ["path"] + (labelled ? ["label", "label_name"] : []) + ["pred", "pred_name"] + names.map { "prob_\($0)" }
         header = header.map(CSVField.escape)
         var csv = header.joined(separator: ",") + "\n"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Training
 
 /// `csit settings`: every run setting, its values, paper defaults, flag and spec place.
@@ -12,12 +13,14 @@ struct SettingsCommand: ParsableCommand {
 
     func run() throws {
         guard let key else { print(RunSetting.markdownTable, terminator: ""); return }
-        guard let s = RunSetting.named(key) else {
+        // A flag's name finds its setting too: `csit settings data` (the flag --data sets root).
+        let flag = "--" + key.trimmingCharacters(in: CharacterSet(charactersIn: "-")).replacingOccurrences(of: "_", with: "-")
+        guard let s = RunSetting.named(key) ?? RunSetting.all.first(where: { $0.flags.contains(flag) }) else {
             throw ValidationError("unknown setting '\(key)'" + (RunSetting.keys.closest(to: key).map { " (did you mean '\($0)'?)" } ?? ""))
         }
         print("\(s.key): \(s.help)")
         print("values: \(s.domain.expected)\(s.isOptional ? " or unset" : "")")
-        print("flags: \(s.flags.joined(separator: ", "))")
+        print("flag: \(s.flag)" + (s.aliases.isEmpty ? "" : " (also " + s.aliases.joined(separator: ", ") + ")"))
         print("role: \(s.role.rawValue), spec: \(s.placement.rawValue)")
         for m in RunConfig.Mode.allCases { print("default for \(m.rawValue): \(s.defaultText(for: m) ?? "unset")") }
     }

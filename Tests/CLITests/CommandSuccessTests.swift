@@ -97,6 +97,29 @@ final class CommandSuccessTests: XCTestCase {
         (status, out) = try CLIRunner.run(["predict", "--checkpoint", work.path, "--data", nct])
         XCTAssertNotEqual(status, 0, out)
         XCTAssertTrue(out.contains("a folder without model.safetensors"), out)
+        // Found by review: evaluate refused a folder with a subset of the classes (or another
+        // order) that predict handled; classes now match by name.
+        let subset = work.appendingPathComponent("subset")
+        for c in ["TUM", "NORM"] {
+            try FileManager.default.createDirectory(at: subset, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: nct + "/" + c, toPath: subset.appendingPathComponent(c).path)
+        }
+        let ev = work.appendingPathComponent("eval-subset")
+        (status, out) = try CLIRunner.run(["evaluate", "--checkpoint", run.path, "--data", subset.path, "--output", ev.path])
+        XCTAssertEqual(status, 0, out)
+        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: ev.appendingPathComponent("metrics.json"))) as! [String: Any]
+        XCTAssertEqual(metrics["classes"] as? [String], ["ADI", "BACK", "DEB", "LYM", "MUC", "MUS", "NORM", "STR", "TUM"])
+        XCTAssertEqual((metrics["per_class_support"] as? [Int]).map { $0.reduce(0, +) }, 6)
+        // A class the checkpoint does not know is named; predict says why it writes no labels.
+        try FileManager.default.createDirectory(at: subset.appendingPathComponent("FOO"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: nct + "/ADI/" + (try FileManager.default.contentsOfDirectory(atPath: nct + "/ADI").sorted()[0]),
+                                         toPath: subset.appendingPathComponent("FOO/x.tif").path)
+        (status, out) = try CLIRunner.run(["evaluate", "--checkpoint", run.path, "--data", subset.path, "--output", ev.path])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("do not include FOO"), out)
+        (status, out) = try CLIRunner.run(["predict", "--checkpoint", run.path, "--data", subset.path])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("no label columns: images outside the checkpoint's class folders (in FOO)"), out)
     }
 
     /// `--jobs 2 --threads 1`: both runs in parallel, each with the thread count asked for

@@ -65,6 +65,16 @@ final class TrainCommandSuccessTests: XCTestCase {
         let last = out.split(separator: "\n").last.map(String.init) ?? ""
         XCTAssertTrue(last.hasPrefix("run folder:") && last.contains("model.safetensors") && last.contains("reconstruction.png"), last)
         XCTAssertFalse(last.contains("metrics.json"), last)
+        // A run folder as --init-checkpoint (its model.safetensors; it was a raw "Is a directory").
+        (status, out) = try CLIRunner.run(["train", "--mode", "le", "--dataset", "nct", "--data", nct, "--folds", "3", "--fold", "0",
+                                           "--init-checkpoint", dir.appendingPathComponent("ssl").path, "--preset", "csit-tiny",
+                                           "--image-size", "32", "--token-stride", "8", "--epochs", "1", "--batch-size", "6",
+                                           "--output", dir.appendingPathComponent("le").path])
+        XCTAssertEqual(status, 0, out)
+        // A flag's name finds its setting.
+        (status, out) = try CLIRunner.run(["settings", "data"])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.hasPrefix("root: ") && out.contains("flag: --data (also --data-path, --root)"), out)
         let one = dir.appendingPathComponent("one-class")
         try FileManager.default.createDirectory(at: one, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: nct + "/ADI", toPath: one.appendingPathComponent("ADI").path)

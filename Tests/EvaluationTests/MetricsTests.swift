@@ -79,4 +79,16 @@ final class MetricsTests: XCTestCase {
         XCTAssertNotNil(old["macroAUC"])
         XCTAssertEqual(try JSONDecoder().decode(ClassificationMetrics.self, from: JSONSerialization.data(withJSONObject: old)), m)
     }
+
+    /// Found by review: label 0 beside label_name B was read as B, and a repeated prob_ column
+    /// made two classes of one name; both are errors naming the line.
+    func testContradictingColumnsAreErrors() {
+        XCTAssertThrowsError(try PredictionsFile(csv: "label,label_name,prob_A,prob_B\n0,B,0.2,0.8\n", path: "p.csv")) {
+            XCTAssertEqual("\($0)", "p.csv:2: label 0 and label_name 'B' name different classes")
+        }
+        XCTAssertThrowsError(try PredictionsFile(csv: "label,prob_A,prob_A\n0,0.2,0.8\n", path: "p.csv")) {
+            XCTAssertEqual("\($0)", "p.csv:1: column prob_A appears twice")
+        }
+        XCTAssertNoThrow(try PredictionsFile(csv: "label,label_name,prob_A,prob_B\n1,B,0.2,0.8\n", path: "p.csv"))
+    }
 }

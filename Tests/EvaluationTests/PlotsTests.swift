@@ -74,4 +74,16 @@ final class PlotsTests: XCTestCase {
         XCTAssertGreaterThan(count(Canvas.palette[0]), 100, "the first class's curve is hidden under the second")
         XCTAssertGreaterThan(count(Canvas.palette[1]), 100)
     }
+
+    /// Found by review: the axis title "true" was drawn over the middle row's name ("trueMUC").
+    /// It now stands vertically in a column of its own: a clear gap separates it from the names.
+    func testConfusionAxisTitleDoesNotTouchRowNames() {
+        let names = ["a long class name", "b", "c"]
+        let m = ClassificationMetrics(labels: [0, 1, 2], probabilities: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], classes: names)
+        let cv = Plots.confusionMatrix(m, title: "t")
+        func dark(_ x: Int, _ y: Int) -> Bool { cv.image.pixels[(y * cv.width + x) * 3] < 128 }
+        let gap = 8 + Canvas.textHeight() + 3
+        XCTAssertTrue((60..<(cv.height - 40)).contains { dark(8 + Canvas.textHeight() / 2, $0) }, "the vertical title is drawn")
+        XCTAssertFalse((60..<(cv.height - 40)).contains { dark(gap, $0) }, "a clear column between the title and the row names")
+    }
 }
