@@ -80,6 +80,14 @@ public struct ExperimentDesign: Sendable, Equatable {
             seeds: try r.list("protocol.seeds", expected: "a non-negative integer", UInt64.init) ?? [0],
             testFraction: try r.double("protocol.test_fraction"), splitSeed: try r.int("protocol.split_seed"),
             validation: try r.double("protocol.validation"))
+        if evaluation.folds == nil, let rf = r.value("protocol.run_folds") {
+            throw SpecError.range(rf.location, path: "protocol.run_folds", value: rf.canonical, expected: "protocol.folds beside it (run_folds picks folds of a CV)")
+        }
+        if let k = evaluation.folds, case .sequence(let items, _)? = r.value("protocol.run_folds") {
+            for (i, f) in (evaluation.runFolds ?? []).enumerated() where f >= k {
+                throw SpecError.range(items[i].location, path: "protocol.run_folds[\(i)]", value: String(f), expected: "a fold index in 0…\(k - 1)")
+            }
+        }
         modes = try r.choices("modes", RunConfig.Mode.self) ?? []
         ssl = r.value("ssl") == nil ? nil : SSL(checkpoint: try r.string("ssl.checkpoint"), datasetRoot: try r.string("ssl.dataset.root"))
     }

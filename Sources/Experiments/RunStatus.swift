@@ -32,6 +32,10 @@ public enum RunStatus {
                 detail += (detail.isEmpty ? "" : "; ") + (local.message ?? "") + " — log: " + logPath(r.id, store: store, submission: latest[r.id])
             }
             if local.state == .notStarted && latest[r.id] == nil { state = "not submitted" }
+            if local.state == .done && !store.isComplete(r.id) {
+                state = "damaged"
+                detail = "metrics.json missing or unreadable; csit run re-evaluates it from its last checkpoint"
+            }
             counts[state, default: 0] += 1
             lines.append("\(r.id)  \(r.config.mode.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))  \(state)" + (detail.isEmpty ? "" : ": \(detail)"))
         }

@@ -47,6 +47,13 @@ public struct RunStore: Sendable {
 
     public func isDone(_ id: String) -> Bool { status(id).state == .done }
 
+    /// Done, with the results a run of its mode leaves: a downstream run whose metrics.json is
+    /// missing or damaged is not complete, and running it again re-evaluates it from its
+    /// final checkpoint.
+    public func isComplete(_ id: String) -> Bool {
+        isDone(id) && (config(id)?.mode == .ssl || metrics(id) != nil)
+    }
+
     public func setStatus(_ id: String, _ state: State, message: String? = nil) throws {
         let s = Status(state: state, message: message, pid: getpid(), host: ProcessInfo.processInfo.hostName,
                        updated: ISO8601DateFormatter().string(from: Date()))

@@ -95,7 +95,7 @@ public final class LocalExecutor: Executor {
     public func makeScheduler(store: RunStore) -> Scheduler {
         let launcher = ProcessLauncher(command: command, store: store, threadsPerJob: threadsPerJob, progressToTerminal: jobs == 1)
         let s = Scheduler(jobs: jobs, launcher: launcher, store: Scheduler.Store(
-            isDone: { store.isDone($0) },
+            isDone: { store.isComplete($0) },
             isHeldElsewhere: { store.lockIsLive($0) },
             failure: { id, status in
                 store.status(id).message ?? "exit status \(status); see \(store.dir(id).appendingPathComponent("train.log").path)"
@@ -135,7 +135,7 @@ public enum SingleRun {
     public static func execute(_ run: PlannedRun, store: RunStore, threads: Int?, reporter: ProgressReporter?) throws {
         guard try store.lock(run.id) else { throw RunnerError.locked(run.id, store.lockHolder(run.id)) }
         defer { store.unlock(run.id) }
-        if store.isDone(run.id) { return }
+        if store.isComplete(run.id) { return }
         AtomicFile.removeStale(in: store.dir(run.id))
         var execution = run.execution
         execution.threads = threads

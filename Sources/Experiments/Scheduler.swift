@@ -25,7 +25,7 @@ public let heldElsewhereStatus: Int32 = 75
 public final class Scheduler: @unchecked Sendable {
     /// What the scheduler needs to know about the results folder.
     public struct Store: Sendable {
-        /// True when the run has finished successfully (its state says done).
+        /// True when the run has finished successfully and its results are intact.
         public var isDone: @Sendable (String) -> Bool
         /// True while another live process holds the run's lock.
         public var isHeldElsewhere: @Sendable (String) -> Bool

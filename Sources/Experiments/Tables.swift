@@ -9,6 +9,9 @@ public struct ResultTable {
         public var mean: Double
         public var std: Double
         public var n: Int
+        /// The runs the cell should have (planned); more than `n` when some failed, are not
+        /// run yet, or their metrics cannot be read.
+        public var expected: Int
         public var runs: [String]
         public var reference: Double?
     }
@@ -23,6 +26,8 @@ public struct ResultTable {
     public var protocolNote: String
     public var format: String
     public var percent: Bool
+    /// Planned runs without readable test metrics (failed, not run, damaged).
+    public var missing: [String] = []
 
     static let modeNames = ["ft": "FT", "le": "SSL+LE", "mlp": "SSL+MLP", "ssl-ft": "SSL+FT"]
     static func header(_ column: String) -> String { Metric(rawValue: column)?.tableHeader ?? column }
@@ -43,33 +48,44 @@ public struct ResultTable {
 
     static func table(_ t: TableSpec, plan: Plan, store: RunStore) -> ResultTable {
         var groups: [String: [(String, ClassificationMetrics)]] = [:]
+        // Every planned run a row should have, finished or not: a cell shows when it has fewer.
+        var planned: [String: [String]] = [:]
         var order: [String] = []
+        var missing: [String] = []
         let points = plan.spec.points.count
-        for run in plan.runs where run.config.mode != .ssl && (t.modes?.contains(run.config.mode) ?? true) {
-            guard let m = store.metrics(run.id) else { continue }
+        let included = plan.runs.filter { $0.config.mode != .ssl && (t.modes?.contains($0.config.mode) ?? true) }
+        // Rows by zoom, label fraction or sweep point never pool modes silently: each mode
+        // gets its own rows when the table holds several.
+        let severalModes = Set(included.map(\.config.mode)).count > 1
+        for run in included {
+            let m = store.metrics(run.id)
+            if m == nil { missing.append(run.id) }
             for l in run.labels {
                 var key = rowKey(l, kind: t.rows)
                 // A run that only some sweep points use is told apart by its point.
                 if t.rows == .mode && points > 1 && Set(run.labels.map(\.sweep)).count < points { key += " [\(l.sweep)]" }
-                if groups[key] == nil { order.append(key) }
-                if !(groups[key]?.contains { $0.0 == run.id } ?? false) { groups[key, default: []].append((run.id, m)) }
+                if t.rows != .mode && severalModes { key = (modeNames[l.mode] ?? l.mode) + " · " + key }
+                if planned[key] == nil { order.append(key) }
+                if !(planned[key]?.contains(run.id) ?? false) { planned[key, default: []].append(run.id) }
+                if let m, !(groups[key]?.contains { $0.0 == run.id } ?? false) { groups[key, default: []].append((run.id, m)) }
             }
         }
         var cells: [[Cell?]] = []
         for row in order {
-            let members = groups[row]!
+            let members = groups[row] ?? []
+            let expected = planned[row]?.count ?? 0
             cells.append(t.columns.map { col in
                 let values = members.compactMap { col.value(in: $0.1) }
                 guard !values.isEmpty else { return nil }
                 let mean = values.reduce(0, +) / Double(values.count)
                 let std = values.count > 1 ? (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot() : 0
-                return Cell(mean: mean, std: std, n: values.count, runs: members.map(\.0), reference: t.reference[row]?[col])
+                return Cell(mean: mean, std: std, n: values.count, expected: expected, runs: members.map(\.0), reference: t.reference[row]?[col])
             })
         }
         let configs = plan.runs.filter { r in groups.values.contains { $0.contains { $0.0 == r.id } } }.map(\.config)
         return ResultTable(name: t.name, title: t.title ?? plan.spec.name, rowKind: t.rows.rawValue, columns: t.columns.map(\.rawValue),
                            rows: order, cells: cells, protocolNote: protocolNote(plan.spec.design) + " " + selectionNote(configs),
-                           format: t.format, percent: t.percent)
+                           format: t.format, percent: t.percent, missing: missing)
     }
 
     /// How the runs behind a table chose their models: on a validation split, or (validation
@@ -116,18 +132,23 @@ public struct ResultTable {
             var line = [row]
             for cell in cells[r] {
                 guard let cell else { line.append("–"); if hasRef { line.append("") }; continue }
-                line.append(cell.n > 1 ? "\(value(cell.mean)) ± \(value(cell.std))" : value(cell.mean))
+                line.append((cell.n > 1 ? "\(value(cell.mean)) ± \(value(cell.std))" : value(cell.mean))
+                            + (cell.n < cell.expected ? " (\(cell.n)/\(cell.expected))" : ""))
                 if hasRef { line.append(cell.reference.map { String(format: "%+.3f", (percent ? 100 : 1) * cell.mean - $0) } ?? "") }
             }
             s += "| " + line.joined(separator: " | ") + " |\n"
+        }
+        if !missing.isEmpty {
+            s += "\n**Incomplete:** \(missing.count) planned run\(missing.count == 1 ? " has" : "s have") no test metrics "
+                + "(failed, not run, or unreadable): \(missing.map { String($0.prefix(8)) }.joined(separator: ", ")).\n"
         }
         return s + "\n" + protocolNote + "\n"
     }
 
     public var csv: String {
-        var s = "row," + columns.flatMap { ["\($0)_mean", "\($0)_std", "\($0)_n"] }.joined(separator: ",") + "\n"
+        var s = "row," + columns.flatMap { ["\($0)_mean", "\($0)_std", "\($0)_n", "\($0)_expected"] }.joined(separator: ",") + "\n"
         for (r, row) in rows.enumerated() {
-            s += row + "," + cells[r].map { c in c.map { "\($0.mean),\($0.std),\($0.n)" } ?? ",," }.joined(separator: ",") + "\n"
+            s += row + "," + cells[r].map { c in c.map { "\($0.mean),\($0.std),\($0.n),\($0.expected)" } ?? ",,," }.joined(separator: ",") + "\n"
         }
         return s
     }

@@ -63,6 +63,7 @@ struct RunExperimentCommand: ParsableCommand {
     @Option(help: "Only runs whose labels match key=value (mode, fold, zoom, seed, label_fraction); repeatable.") var only: [String] = []
     @Option(name: .customLong("run"), help: "Execute this one planned run (the entry point executors call).") var runID: String?
     @Flag(help: "Print what would run (for Slurm: the sbatch scripts), run nothing.") var dryRun = false
+    @Flag(help: "Exit 0 even when a table cell has fewer runs than planned.") var allowPartial = false
     @Option(help: "local (processes on this machine) or slurm (job arrays).") var executor = "local"
     @Option(help: "Slurm partition.") var partition: String?
     @Option(help: "Slurm CPUs (and csit threads) per task.") var cpusPerTask = 2
@@ -98,6 +99,15 @@ struct RunExperimentCommand: ParsableCommand {
             return
         }
         let (spec, plan, store) = try options.planned()
+        for f in only where !plan.runs.contains(where: { $0.labels.contains { Self.matches($0, f) } }) {
+            // A typo (mode=sslft) planned nothing and exited 0.
+            let key = String(f.split(separator: "=").first ?? "")
+            let values = Set(plan.runs.flatMap(\.labels).compactMap { Self.value(of: key, in: $0) }).sorted()
+            throw ValidationError("--only \(f) matches no planned run"
+                + (values.isEmpty ? "; keys: mode, fold, zoom, seed, label_fraction"
+                                  : "; \(key) is one of " + values.joined(separator: ", ")
+                                    + (values.closest(to: String(f.dropFirst(key.count + 1))).map { " (did you mean \(key)=\($0)?)" } ?? "")))
+        }
         var selected = plan.runs.filter { r in only.allSatisfy { f in r.labels.contains { Self.matches($0, f) } } }
         let deps = Set(selected.compactMap(\.dependsOn))
         selected = plan.runs.filter { r in selected.contains { $0.id == r.id } || deps.contains(r.id) }
@@ -148,13 +158,29 @@ struct RunExperimentCommand: ParsableCommand {
             FileHandle.standardError.write(Data("interrupted: \(failed.filter { $0.value == "interrupted" }.count) runs stopped; run the same command again to resume them\n".utf8))
             throw ExitCode(128 + sig)
         }
-        for t in ResultTable.make(plan, store: store) {
+        let tables = ResultTable.make(plan, store: store)
+        for t in tables {
             try t.write(to: spec.resultsDir)
             print(t.markdown)
         }
         for (id, msg) in failed.sorted(by: { $0.key < $1.key }) { FileHandle.standardError.write(Data("failed \(id): \(msg)\n".utf8)) }
         store.event(["event": "run-finished", "failed": String(failed.count)])
         if !failed.isEmpty { throw ExitCode(Int32(min(failed.count, 125))) }
+        // A subset run on purpose (--only) leaves the tables partial; otherwise a cell short of
+        // its runs is an error unless asked for.
+        if only.isEmpty && !allowPartial { try TableCommand.refusePartial(tables, store: store) }
+    }
+
+    /// A label's value for an `--only` key, nil for an unknown key or no value.
+    static func value(of key: String, in l: RunLabel) -> String? {
+        switch key {
+        case "mode": return l.mode
+        case "fold": return l.fold.map(String.init)
+        case "zoom": return l.zoom
+        case "seed": return String(l.seed)
+        case "label_fraction": return String(l.labelFraction)
+        default: return nil
+        }
     }
 
     static func matches(_ l: RunLabel, _ filter: String) -> Bool {
@@ -176,13 +202,30 @@ struct TableCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "table", abstract: "Render the spec's tables (Markdown, CSV, LaTeX, sidecar JSON).",
                                                     discussion: "Example:\n  csit table experiments/demo.yaml")
     @OptionGroup var options: SpecOptions
+    @Flag(help: "Exit 0 even when a table cell has fewer runs than planned.") var allowPartial = false
 
     func run() throws {
         let (spec, plan, store) = try options.planned(checkPaths: false)
-        for t in ResultTable.make(plan, store: store) {
+        let tables = ResultTable.make(plan, store: store)
+        for t in tables {
             try t.write(to: spec.resultsDir)
             print(t.markdown)
         }
+        if !allowPartial { try Self.refusePartial(tables, store: store) }
+    }
+
+    /// Names each planned run a table lacks (with its state) and exits 3 when there is one: a
+    /// finished run with damaged metrics dropped out of its cell, and everything exited 0.
+    static func refusePartial(_ tables: [ResultTable], store: RunStore) throws {
+        let missing = Set(tables.flatMap(\.missing)).sorted()
+        guard !missing.isEmpty else { return }
+        for id in missing {
+            let state = store.status(id).state
+            let why = state == .done ? "done, but its metrics.json cannot be read (csit run re-evaluates it)" : state.rawValue
+            FileHandle.standardError.write(Data("missing from the tables: \(id) (\(why))\n".utf8))
+        }
+        FileHandle.standardError.write(Data("\(missing.count) planned run(s) missing; --allow-partial writes the tables anyway\n".utf8))
+        throw ExitCode(3)
     }
 }
 

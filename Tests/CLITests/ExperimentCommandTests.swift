@@ -59,6 +59,65 @@ final class ExperimentCommandTests: XCTestCase {
         XCTAssertTrue(out.contains("would run: \n") || out.hasSuffix("would run: \n"), out)
     }
 
+    /// Found (issue 13): a finished run whose metrics.json was damaged dropped out of its cell
+    /// (FT 0.250 ± 0.000 over 2 folds instead of 3) while status said done and table exited 0.
+    /// Now the cell shows 2/3, table exits 3 naming the run unless --allow-partial, status
+    /// says damaged. And --only with a typo (mode=sslft) planned nothing and exited 0.
+    func testDamagedMetricsAndTyposAreNotSilent() throws {
+        let res = work.appendingPathComponent("damaged")
+        let spec = try writeSpec(results: res.path, extra: "")
+        let plan = try Plan.make(try ExperimentSpec.load(spec, checkPaths: false))
+        let store = RunStore(root: res)
+        for run in plan.runs {
+            let m = ClassificationMetrics(labels: (0..<27).map { $0 % 9 }, probabilities: (0..<27).map { i in (0..<9).map { $0 == i % 9 ? 0.9 : 0.0125 } },
+                                          classes: (0..<9).map(String.init))
+            try FileManager.default.createDirectory(at: store.dir(run.id), withIntermediateDirectories: true)
+            try m.json().write(to: store.dir(run.id).appendingPathComponent("metrics.json"))
+            try JSONEncoder().encode(run.config).write(to: store.dir(run.id).appendingPathComponent("config.json"))
+            try store.setStatus(run.id, .done)
+        }
+        var (status, out) = try CLIRunner.run(["table", spec])
+        XCTAssertEqual(status, 0, out)
+        let damaged = plan.runs[1].id
+        try Data("{\"accur".utf8).write(to: store.dir(damaged).appendingPathComponent("metrics.json"))
+        (status, out) = try CLIRunner.run(["table", spec])
+        XCTAssertEqual(status, 3, out)
+        XCTAssertTrue(out.contains("missing from the tables: \(damaged) (done, but its metrics.json cannot be read"), out)
+        (status, out) = try CLIRunner.run(["table", spec, "--allow-partial"])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("1.000 ± 0.000 (2/3)") && out.contains("**Incomplete:** 1 planned run has no test metrics"), out)
+        (status, out) = try CLIRunner.run(["status", spec])
+        XCTAssertTrue(out.contains("\(damaged)  ft      damaged: metrics.json missing or unreadable"), out)
+        (status, out) = try CLIRunner.run(["run", spec, "--only", "mode=sslft", "--dry-run"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("--only mode=sslft matches no planned run; mode is one of ft"), out)
+    }
+
+    /// Found (issue 13): `rows: sweep` without `modes:` averaged FT and SSL+FT runs into one
+    /// cell. Rows of a table holding several modes now name the mode.
+    func testRowsNeverPoolModes() throws {
+        let res = work.appendingPathComponent("pool")
+        let spec = try TinySpec.write(results: res.path, in: work, withSSL: true,
+                                      extra: "sweep:\n  grid:\n    train.lr: [1.0e-3, 2.0e-3]\ntables:\n  - rows: sweep\n    columns: [accuracy]\n")
+        let plan = try Plan.make(try ExperimentSpec.load(spec, checkPaths: false))
+        let store = RunStore(root: res)
+        for run in plan.runs where run.config.mode != .ssl {
+            let right = run.config.mode == .ft ? 9 : 27
+            let m = ClassificationMetrics(labels: (0..<27).map { $0 % 9 },
+                                          probabilities: (0..<27).map { i in (0..<9).map { $0 == (i < right ? i % 9 : (i + 1) % 9) ? 0.9 : 0.0125 } },
+                                          classes: (0..<9).map(String.init))
+            try FileManager.default.createDirectory(at: store.dir(run.id), withIntermediateDirectories: true)
+            try m.json().write(to: store.dir(run.id).appendingPathComponent("metrics.json"))
+            try JSONEncoder().encode(run.config).write(to: store.dir(run.id).appendingPathComponent("config.json"))
+            try store.setStatus(run.id, .done)
+        }
+        let (status, out) = try CLIRunner.run(["table", spec, "--allow-partial"])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("| FT · train.lr=1.0e-3 | 0.333 ± 0.000 |"), out)
+        XCTAssertTrue(out.contains("| SSL+FT · train.lr=1.0e-3 | 1.000 ± 0.000 |"), out)
+        XCTAssertFalse(out.contains("0.667"), "no cell averages the two modes: \(out)")
+    }
+
     /// Tables and diffs from a results folder whose metrics are known (written here), so the
     /// goldens do not depend on training numerics.
     func testTableAndDiffGoldens() throws {

@@ -153,6 +153,10 @@ final class SpecTests: XCTestCase {
         expectError(base + "\nsweep:\n  grid:\n    train.ft.lr: [1, 2]\n", overrides: ["train.ft.lr=0.5"],
                     "--set train.ft.lr=0.5: 'train.ft.lr' is also swept (spec.yaml:14:18); give the sweep's values as --set train.ft.lr=a,b")
         expectError(base, overrides: ["=1,2"], "--set =1,2: expected key.path=value")
+        expectError(base.replacingOccurrences(of: "  folds: 3", with: "  folds: 3\n  run_folds: [0, 3]"),
+                    "spec.yaml:7:18: protocol.run_folds[1] = 3: expected a fold index in 0…2")
+        expectError(base.replacingOccurrences(of: "  folds: 3", with: "  run_folds: [0]"),
+                    "spec.yaml:6:14: protocol.run_folds = [0]: expected protocol.folds beside it (run_folds picks folds of a CV)")
         expectError(base, overrides: ["train.ft.lr=1e-3,0.001"], "--set train.ft.lr=1e-3,0.001: the value '0.001' is given twice")
         expectError(base, overrides: ["train.ft.lr=1e-3,3e-3", "train.ft.lr=5e-3"],
                     "--set train.ft.lr=5e-3: 'train.ft.lr' is also swept (--set train.ft.lr=1e-3,3e-3); give the sweep's values as --set train.ft.lr=a,b")
