@@ -147,6 +147,13 @@ final class CommandSuccessTests: XCTestCase {
         (status, out) = try CLIRunner.run(["run", spec, "--run", "nosuchrun"])
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(out.contains("no run 'nosuchrun' in this plan"), out)
+        // A done run whose metrics.json is damaged is evaluated again from its last checkpoint.
+        let metrics = results.appendingPathComponent("runs/\(runs[0])/metrics.json")
+        let good = try Data(contentsOf: metrics)
+        try Data("{\"acc".utf8).write(to: metrics)
+        (status, out) = try CLIRunner.run(["run", spec])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertEqual(try Data(contentsOf: metrics), good, "the same metrics, re-evaluated")
     }
 
     /// The sbatch scripts, without a cluster: one job for the SSL pretraining, one array for
