@@ -40,6 +40,8 @@ public struct RunLabel: Codable, Equatable, Hashable, Sendable {
 public struct Plan {
     public var spec: ExperimentSpec
     public var runs: [PlannedRun]
+    /// What the plan would run but probably should not (warm-up as long as training).
+    public var warnings: [String] = []
 
     public var sslRuns: [PlannedRun] { runs.filter { $0.config.mode == .ssl } }
     public func run(_ id: String) -> PlannedRun? { runs.first { $0.id == id || $0.id.hasPrefix(id) } }
@@ -50,6 +52,7 @@ public struct Plan {
         var runs: [PlannedRun] = []
         var index: [String: Int] = [:]
         var hashes = DataHashes()
+        var warnings = Set<String>()
         /// Adds a run (or a label to the identical run already planned) and returns its id.
         func add(_ settings: RunSettings, dependsOn: String?, label: RunLabel) throws -> String {
             var config = settings.config
@@ -59,6 +62,26 @@ public struct Plan {
                                         e.description)
             }
             let (dataHash, images) = try hashes.hash(config)
+            let source = "\(spec.file): \(label.mode) run (seed \(label.seed)\(label.sweep.isEmpty ? "" : ", " + label.sweep))"
+            // Checks that would stop (or hollow out) a run once it starts, made here instead.
+            if config.mode != .ssl, let (name, count) = hashes.smallestClass(config) {
+                if let k = config.folds, count < k {
+                    throw SpecError.setting(source, "protocol.folds = \(k), but class \(name) has \(count) images: each of the \(k) "
+                                            + "stratified folds needs one of every class (at most \(count) folds)")
+                }
+            }
+            if images > 0 {
+                let train = Double(images) * (config.mode == .ssl ? 1 : (config.folds.map { Double($0 - 1) / Double($0) } ?? 0.8)
+                                              * (1 - config.validation) * config.labelFraction)
+                if Int(train) < config.batchSize {
+                    throw SpecError.setting(source, "batch_size = \(config.batchSize), but the training split holds about \(Int(train)) images "
+                                            + "(fewer than one batch)")
+                }
+            }
+            if config.warmupEpochs >= config.epochs {
+                warnings.insert("\(source): warm-up (\(config.warmupEpochs) epochs) is not shorter than training (\(config.epochs)); "
+                                + "the learning rate never decays")
+            }
             let id = try RunIdentity.id(config, dataSHA256: dataHash)
             if let i = index[id] {
                 if !runs[i].labels.contains(label) { runs[i].labels.append(label) }
@@ -91,7 +114,7 @@ public struct Plan {
                 } } } }
             }
         }
-        return Plan(spec: spec, runs: runs)
+        return Plan(spec: spec, runs: runs, warnings: warnings.sorted())
     }
 }
 
@@ -113,6 +136,15 @@ struct DataHashes {
         let h = try RunData.contentHash(c, dataset: datasets[datasetKey]!)
         splits[splitKey] = h
         return h
+    }
+
+    /// The least populated class of a run's (zoom-filtered) dataset, once it has been listed.
+    func smallestClass(_ c: RunConfig) -> (String, Int)? {
+        guard let d = datasets["\(c.root)|\(c.dataset.rawValue)|\(c.task.rawValue)"], !d.classes.isEmpty else { return nil }
+        var counts = [Int](repeating: 0, count: d.classes.count)
+        for s in d.samples where c.zoom == nil || s.zoom == c.zoom { if let l = s.label { counts[l] += 1 } }
+        guard let i = counts.indices.min(by: { counts[$0] < counts[$1] }) else { return nil }
+        return (d.classes[i], counts[i])
     }
 }
 

@@ -28,6 +28,8 @@ public struct ResultTable {
     public var percent: Bool
     /// Planned runs without readable test metrics (failed, not run, damaged).
     public var missing: [String] = []
+    /// The rows the spec gives reference values for.
+    public var referenceRows: [String] = []
 
     static let modeNames = ["ft": "FT", "le": "SSL+LE", "mlp": "SSL+MLP", "ssl-ft": "SSL+FT"]
     static func header(_ column: String) -> String { Metric(rawValue: column)?.tableHeader ?? column }
@@ -85,7 +87,7 @@ public struct ResultTable {
         let configs = plan.runs.filter { r in groups.values.contains { $0.contains { $0.0 == r.id } } }.map(\.config)
         return ResultTable(name: t.name, title: t.title ?? plan.spec.name, rowKind: t.rows.rawValue, columns: t.columns.map(\.rawValue),
                            rows: order, cells: cells, protocolNote: protocolNote(plan.spec.design) + " " + selectionNote(configs),
-                           format: t.format, percent: t.percent, missing: missing)
+                           format: t.format, percent: t.percent, missing: missing, referenceRows: t.reference.keys.sorted())
     }
 
     /// How the runs behind a table chose their models: on a validation split, or (validation

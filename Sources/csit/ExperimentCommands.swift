@@ -27,8 +27,18 @@ struct PlanCommand: ParsableCommand {
                                                     discussion: "Example:\n  csit plan experiments/demo.yaml --set train.lr=1e-3,3e-3")
     @OptionGroup var options: SpecOptions
 
+    @Flag(help: "Plan without checking that dataset and checkpoint paths exist (to cost a spec before its data is in place).")
+    var noCheckPaths = false
+
     func run() throws {
-        let (_, plan, store) = try options.planned(checkPaths: false)
+        // A missing dataset root planned "0 image-steps" and exited 0; only csit run said why.
+        let (_, plan, store) = try options.planned(checkPaths: !noCheckPaths)
+        for t in ResultTable.make(plan, store: store) {
+            for row in t.referenceRows where !t.rows.contains(row) {
+                throw ValidationError("table \(t.name): reference row '\(row)' matches no row of the plan (rows: \(t.rows.joined(separator: ", ")))")
+            }
+        }
+        for w in plan.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         print(plan.render(store: store, imagesPerSecond: ThroughputMemory.last(store: store)), terminator: "")
     }
 }

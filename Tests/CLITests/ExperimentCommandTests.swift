@@ -118,6 +118,44 @@ final class ExperimentCommandTests: XCTestCase {
         XCTAssertFalse(out.contains("0.667"), "no cell averages the two modes: \(out)")
     }
 
+    /// Found (issue 13): csit plan accepted, with exit 0, a missing dataset root ("0
+    /// image-steps"), 20 folds over classes of 3 images (81 runs of 1–2 test images), reference
+    /// rows of no table, a batch larger than a training split and a warm-up as long as training.
+    func testPlanChecksWhatWouldStopOrHollowARun() throws {
+        let res = work.appendingPathComponent("checks").path
+        func plan(_ spec: String, _ extra: [String] = []) throws -> (Int32, String) { try CLIRunner.run(["plan", spec] + extra) }
+        var spec = try TinySpec.write(results: res, in: work, file: "missing.yaml")
+        try String(contentsOfFile: spec, encoding: .utf8).replacingOccurrences(of: "Tests/HistoDataTests/Fixtures/nct", with: "/no/such/folder")
+            .write(toFile: spec, atomically: true, encoding: .utf8)
+        var (status, out) = try plan(spec)
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("dataset.root: no such file or folder '/no/such/folder'"), out)
+        (status, out) = try plan(spec, ["--no-check-paths"])
+        XCTAssertEqual(status, 0, out)
+        spec = try TinySpec.write(results: res, in: work, file: "folds.yaml")
+        try String(contentsOfFile: spec, encoding: .utf8).replacingOccurrences(of: "folds: 3", with: "folds: 20")
+            .write(toFile: spec, atomically: true, encoding: .utf8)
+        (status, out) = try plan(spec)
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("protocol.folds = 20, but class ADI has 3 images"), out)
+        spec = try TinySpec.write(results: res, in: work, file: "ref.yaml", extra: "tables:\n  - columns: [accuracy]\n    reference:\n      SSL+FT: {accuracy: 0.9}\n")
+        (status, out) = try plan(spec)
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("table main: reference row 'SSL+FT' matches no row of the plan (rows: FT)"), out)
+        spec = try TinySpec.write(results: res, in: work, file: "batch.yaml")
+        try String(contentsOfFile: spec, encoding: .utf8).replacingOccurrences(of: "batch_size: 6", with: "batch_size: 60")
+            .write(toFile: spec, atomically: true, encoding: .utf8)
+        (status, out) = try plan(spec)
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("batch_size = 60, but the training split holds about 16 images"), out)
+        spec = try TinySpec.write(results: res, in: work, file: "warmup.yaml")
+        try String(contentsOfFile: spec, encoding: .utf8).replacingOccurrences(of: "warmup_epochs: 0", with: "warmup_epochs: 1")
+            .write(toFile: spec, atomically: true, encoding: .utf8)
+        (status, out) = try plan(spec)
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("warning:") && out.contains("warm-up (1 epochs) is not shorter than training (1)"), out)
+    }
+
     /// Tables and diffs from a results folder whose metrics are known (written here), so the
     /// goldens do not depend on training numerics.
     func testTableAndDiffGoldens() throws {
