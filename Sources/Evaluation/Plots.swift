@@ -88,7 +88,7 @@ public enum Plots {
         var ticks: [Double] = []
         var v = first
         // A relative tolerance keeps an end tick that rounding put a hair outside.
-        while v <= hi + step * 1e-9 && ticks.count <= count + 1 {
+        while v <= hi + step * 1e-9 && ticks.count < count + 1 {
             // Twelve significant digits: 3 × 0.2 is 0.6, not 0.6000000000000001.
             ticks.append(abs(v) < step * 1e-9 ? 0 : Double(String(format: "%.12g", v)) ?? v)
             v = first + Double(ticks.count) * step

@@ -64,15 +64,18 @@ public struct Plan {
             let (dataHash, images) = try hashes.hash(config)
             let source = "\(spec.file): \(label.mode) run (seed \(label.seed)\(label.sweep.isEmpty ? "" : ", " + label.sweep))"
             // Checks that would stop (or hollow out) a run once it starts, made here instead.
-            if config.mode != .ssl, let (name, count) = hashes.smallestClass(config) {
+            if config.mode != .ssl, !config.groupByPatient, let (name, count) = hashes.smallestClass(config) {
                 if let k = config.folds, count < k {
                     throw SpecError.setting(source, "protocol.folds = \(k), but class \(name) has \(count) images: each of the \(k) "
                                             + "stratified folds needs one of every class (at most \(count) folds)")
                 }
             }
             if images > 0 {
-                let train = Double(images) * (config.mode == .ssl ? 1 : (config.folds.map { Double($0 - 1) / Double($0) } ?? 0.8)
-                                              * (1 - config.validation) * config.labelFraction)
+                // The share that trains: the other folds, or what a hold-out leaves, or every image
+                // beside a fixed test folder.
+                let trainShare = config.folds.map { Double($0 - 1) / Double($0) }
+                    ?? (config.testRoot != nil ? 1 - (config.testFraction ?? 0) : 1 - (config.testFraction ?? 0.2))
+                let train = Double(images) * (config.mode == .ssl ? 1 : trainShare * (1 - config.validation) * config.labelFraction)
                 if Int(train) < config.batchSize {
                     throw SpecError.setting(source, "batch_size = \(config.batchSize), but the training split holds about \(Int(train)) images "
                                             + "(fewer than one batch)")
@@ -122,6 +125,7 @@ public struct Plan {
 struct DataHashes {
     private var datasets: [String: Dataset] = [:]
     private var splits: [String: (String, Int)] = [:]
+    private var smallest: [String: (String, Int)] = [:]
 
     /// `RunData.contentHash` of the run's data; a missing dataset folder hashes its path
     /// only, so a spec can be planned before its data is in place.
@@ -138,12 +142,16 @@ struct DataHashes {
         return h
     }
 
-    /// The least populated class of a run's (zoom-filtered) dataset, once it has been listed.
-    func smallestClass(_ c: RunConfig) -> (String, Int)? {
-        guard let d = datasets["\(c.root)|\(c.dataset.rawValue)|\(c.task.rawValue)"], !d.classes.isEmpty else { return nil }
+    /// The least populated class of a run's (zoom-filtered) dataset, once it has been listed;
+    /// counted once per dataset and zoom.
+    mutating func smallestClass(_ c: RunConfig) -> (String, Int)? {
+        let key = "\(c.root)|\(c.dataset.rawValue)|\(c.task.rawValue)"
+        if let known = smallest[key + "|" + (c.zoom ?? "")] { return known }
+        guard let d = datasets[key], !d.classes.isEmpty else { return nil }
         var counts = [Int](repeating: 0, count: d.classes.count)
         for s in d.samples where c.zoom == nil || s.zoom == c.zoom { if let l = s.label { counts[l] += 1 } }
         guard let i = counts.indices.min(by: { counts[$0] < counts[$1] }) else { return nil }
+        smallest[key + "|" + (c.zoom ?? "")] = (d.classes[i], counts[i])
         return (d.classes[i], counts[i])
     }
 }

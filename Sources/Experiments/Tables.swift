@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import HistoData
 import TensorKit
 import Training
 
@@ -150,7 +151,7 @@ public struct ResultTable {
     public var csv: String {
         var s = "row," + columns.flatMap { ["\($0)_mean", "\($0)_std", "\($0)_n", "\($0)_expected"] }.joined(separator: ",") + "\n"
         for (r, row) in rows.enumerated() {
-            s += row + "," + cells[r].map { c in c.map { "\($0.mean),\($0.std),\($0.n),\($0.expected)" } ?? ",,," }.joined(separator: ",") + "\n"
+            s += CSVField.escape(row) + "," + cells[r].map { c in c.map { "\($0.mean),\($0.std),\($0.n),\($0.expected)" } ?? ",,," }.joined(separator: ",") + "\n"
         }
         return s
     }

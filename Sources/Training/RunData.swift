@@ -89,8 +89,9 @@ public struct RunData: Sendable {
             }
             held = flags
         }
-        let single = Set(Dictionary(grouping: labels, by: { $0 }).filter { $0.value.count < 2 }.keys)
-        return zip(train, zip(labels, held)).filter { $0.1.1 && !single.contains($0.1.0) }.map(\.0)
+        // Never a whole class (a class of one image, or of one patient with grouped folds).
+        let kept = Set(zip(labels, held).filter { !$0.1 }.map(\.0))
+        return zip(train, zip(labels, held)).filter { $0.1.1 && kept.contains($0.1.0) }.map(\.0)
     }
 
     /// The data hash `RunIdentity` uses, computed from a loaded dataset without building the

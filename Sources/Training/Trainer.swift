@@ -60,7 +60,7 @@ public final class Trainer {
     ///
     /// - Throws: `TrainingError.cannotExtend` when the folder holds no run, a run that differs
     ///   in more than its epochs, or one at least as long.
-    func previousRunID(data: RunData) throws -> String {
+    func previousRunID(data: RunData) throws -> (id: String, epochs: Int) {
         let url = runDir.appendingPathComponent("config.json")
         guard let bytes = try? Data(contentsOf: url), let old = try? JSONDecoder().decode(RunConfig.self, from: bytes) else {
             throw TrainingError.cannotExtend(runDir.path, reason: "no config.json of an earlier run")
@@ -78,12 +78,15 @@ public final class Trainer {
         guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
             throw TrainingError.cannotExtend(runDir.path, reason: "no checkpoint.safetensors to continue from")
         }
-        let oldID = try RunIdentity.id(old, dataSHA256: data.contentHash)
-        // Recorded: an extended run is not the fresh run of its new length (another schedule).
-        let note = try JSONSerialization.data(withJSONObject: ["from_epochs": old.epochs, "from_run_id": oldID, "to_epochs": config.epochs],
-                                              options: [.sortedKeys])
+        return (try RunIdentity.id(old, dataSHA256: data.contentHash), old.epochs)
+    }
+
+    /// Records an extension once the checkpoint was accepted: an extended run is not the
+    /// fresh run of its new length (another schedule).
+    func recordExtension(from previous: (id: String, epochs: Int)) throws {
+        let note = try JSONSerialization.data(withJSONObject: ["from_epochs": previous.epochs, "from_run_id": previous.id,
+                                                               "to_epochs": config.epochs], options: [.sortedKeys])
         try AtomicFile.write(note, to: runDir.appendingPathComponent(Self.extendedFile))
-        return oldID
     }
 
     /// Written by `--extend`: the length and id the run had before.
@@ -117,7 +120,7 @@ public final class Trainer {
             throw TrainingError.tooFewClasses(root: c.root, classes: present.sorted().map { data.train.classes[$0] })
         }
         let runID = try RunIdentity.id(c, dataSHA256: data.contentHash)
-        let extending = extend ? try previousRunID(data: data) : nil
+        let previous = extend ? try previousRunID(data: data) : nil
         let artifacts = RunArtifacts(runDir: runDir)
         let classes = data.train.classes
         let task = TaskFamily.make(c)
@@ -130,7 +133,6 @@ public final class Trainer {
         }
         task.prepare(model)
         var card = RunArtifacts.card(model, config: c, classes: classes, runID: runID)
-        card.extendedFromEpochs = extendedFromEpochs
         let optimizer = AdamW(groups: model.parameterGroups(weightDecay: c.weightDecay))
 
         let cache = execution.cacheImages ? ImageCache(capacityBytes: execution.cacheMiB << 20) : nil
@@ -144,13 +146,18 @@ public final class Trainer {
         var start = 0
         var best: Double?
         var sinceBest = 0
-        if let saved = try Checkpoint.restore(model: model, optimizer: optimizer, from: checkpointURL, runID: runID, extending: extending) {
+        if let saved = try Checkpoint.restore(model: model, optimizer: optimizer, from: checkpointURL, runID: runID, extending: previous?.id) {
+            if saved.stoppedEarly && previous != nil {
+                throw TrainingError.cannotExtend(runDir.path, reason: "it stopped early (patience) after epoch \(saved.epoch + 1); more epochs would not run")
+            }
             start = saved.stoppedEarly ? c.epochs : saved.epoch + 1
             (best, sinceBest) = (saved.best, saved.sinceBest)
             reporter?.note(saved.stoppedEarly ? "stopped early after epoch \(saved.epoch + 1); finishing"
                                               : "resuming after epoch \(saved.epoch + 1) of \(c.epochs)")
         }
         // Written only now: a folder that refused to resume keeps the configuration it has.
+        if let previous { try recordExtension(from: previous) }
+        card.extendedFromEpochs = extendedFromEpochs
         try artifacts.begin(config: c, manifest: data.manifest)
         var log = TrainingLog(url: runDir.appendingPathComponent("log.jsonl"), keepingThrough: start)
         let evalData = data.test.map {
@@ -177,11 +184,13 @@ public final class Trainer {
                 record.validation = m.summaryValues
                 reporter?.note(String(format: "epoch %d: loss %.4f, %@ accuracy %.4f, macro F1 %.4f", epoch + 1, record.loss,
                                       selection.name, m.accuracy, m.macroF1))
-                if let score = c.bestMetric.value(in: m), best.map({ score > $0 }) ?? true {
-                    (best, sinceBest) = (score, 0)
-                    try artifacts.writeBest(model, card: card, epoch: epoch, metric: c.bestMetric, score: score)
-                } else {
-                    sinceBest += 1
+                if let score = c.bestMetric.value(in: m) {
+                    if best.map({ score > $0 }) ?? true {
+                        (best, sinceBest) = (score, 0)
+                        try artifacts.writeBest(model, card: card, epoch: epoch, metric: c.bestMetric, score: score)
+                    } else {
+                        sinceBest += 1
+                    }
                 }
             } else {
                 reporter?.note(String(format: "epoch %d: loss %.4f", epoch + 1, record.loss))
@@ -207,12 +216,16 @@ public final class Trainer {
         }
 
         try artifacts.writeModel(model, card: card)
-        // The test split is evaluated once, on the model `select` names.
+        // The test split is evaluated once, on the model `select` names; model.safetensors is
+        // that model, so predict and evaluate on the run folder use what the metrics describe.
         if c.select == .best {
             let url = runDir.appendingPathComponent("best.safetensors")
             if FileManager.default.fileExists(atPath: url.path) {
                 _ = try model.load(try SafeTensors.read(url).tensors)
-                reporter?.note("test split evaluated on best.safetensors (best validation \(c.bestMetric.rawValue))")
+                try artifacts.writeModel(model, card: card)
+                reporter?.note("test split evaluated on best.safetensors (best validation \(c.bestMetric.rawValue)), now model.safetensors")
+            } else {
+                reporter?.note("select: best, but no epoch scored \(c.bestMetric.rawValue) on validation: the last model is evaluated")
             }
         }
         var metrics: ClassificationMetrics?

@@ -101,6 +101,11 @@ enum ManifestReader {
             throw ValidationError("\(manifest.path): expected columns path,label,…,split")
         }
         let body = rows.dropFirst().filter { $0.count == header.count && $0[s] == "test" }
+        // A label that is not a class index (negative, huge, text) is named, not trapped on.
+        for (i, row) in body.enumerated() where Int(row[l]).map({ !(0..<10_000).contains($0) }) ?? true {
+            throw ValidationError("\(manifest.path): test row \(i + 1) (\(row[p])): label '\(row[l])' is not a class index 0…9999")
+        }
+        guard !body.isEmpty else { throw ValidationError("\(manifest.path): no rows with split test") }
         let labels = body.compactMap { Int($0[l]) }
         var classes = (0...(labels.max() ?? 0)).map(String.init)
         // A manifest written by csit names its classes (label_name): use them where known.

@@ -58,6 +58,12 @@ final class CommandSuccessTests: XCTestCase {
         for key in ["accuracy", "macro_f1", "kappa"] {
             XCTAssertEqual(try XCTUnwrap(evaluated[key] as? Double), try XCTUnwrap(trained[key] as? Double), accuracy: 1e-9, key)
         }
+        // A manifest label that is not a class index is named (a -1 trapped).
+        let bad = work.appendingPathComponent("bad-manifest.csv")
+        try "path,label,group,zoom,fold,split\nADI/x.tif,-1,,,0,test\n".write(to: bad, atomically: true, encoding: .utf8)
+        (status, out) = try CLIRunner.run(["evaluate", "--checkpoint", run.path, "--data", bad.path, "--root", nct, "--output", eval.path])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("label '-1' is not a class index"), out)
         let featureRows = try String(contentsOf: features, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(featureRows.count, 1 + 9, "a header and the 9 test images of fold 1")
         (status, out) = try CLIRunner.run([

@@ -177,6 +177,9 @@ final class TrainerTests: XCTestCase {
         let onTest = try Evaluator.evaluate(model, data: TrainingData(dataset: try XCTUnwrap(data.test), indices: data.testIndices,
                                                                       imageSize: 32, batchSize: c.batchSize, seed: c.seed), classes: classes).0
         XCTAssertEqual(try XCTUnwrap(r.metrics).accuracy, onTest.accuracy, accuracy: 1e-12, "select: best evaluates best.safetensors")
+        // model.safetensors is the model the metrics describe (predict on the folder uses it).
+        let final = try SafeTensors.read(dir("val").appendingPathComponent("model.safetensors")).tensors
+        XCTAssertTrue(best.tensors.allSatisfy { final[$0.key]?.scalars == $0.value.scalars })
         XCTAssertTrue(r.records.allSatisfy { $0.validation != nil })
     }
 
@@ -190,5 +193,13 @@ final class TrainerTests: XCTestCase {
         XCTAssertNotNil(r.metrics)
         let again = try Trainer(config: c, runDir: dir("patience")).run()
         XCTAssertEqual(again.records.count, 2, "a rerun finishes; it does not train on")
+        // Extending a run that stopped early would train nothing: refused.
+        var longer = c
+        longer.epochs = 8
+        let t = Trainer(config: longer, runDir: dir("patience"))
+        t.extend = true
+        XCTAssertThrowsError(try t.run()) { XCTAssertTrue("\($0)".contains("it stopped early (patience) after epoch 2"), "\($0)") }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir("patience").appendingPathComponent("extended.json").path),
+                       "nothing recorded for a refused extension")
     }
 }
