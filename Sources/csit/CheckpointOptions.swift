@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSiTKit
 import Foundation
+import Training
 
 /// A checkpoint to use, and optional geometry flags that must agree with its model card.
 ///
@@ -33,17 +34,14 @@ struct CheckpointOptions: ParsableArguments {
 
     /// The checkpoint file: the argument, or a run folder's model.safetensors.
     func url() throws -> URL {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: checkpoint, isDirectory: &isDir) else {
+        guard FileManager.default.fileExists(atPath: checkpoint) else {
             throw ValidationError("--checkpoint \(checkpoint): no such file or folder")
         }
-        let url = URL(fileURLWithPath: checkpoint)
-        guard isDir.boolValue else { return url }
-        let model = url.appendingPathComponent("model.safetensors")
-        guard FileManager.default.fileExists(atPath: model.path) else {
+        let file = RunIdentity.checkpointFile(checkpoint)
+        guard FileManager.default.fileExists(atPath: file) else {
             throw ValidationError("--checkpoint \(checkpoint): a folder without model.safetensors (is the run finished?)")
         }
-        return model
+        return URL(fileURLWithPath: file)
     }
 
     /// Loads the predictor, checking the flags against the card.

@@ -196,14 +196,9 @@ struct RunExperimentCommand: ParsableCommand {
     static func matches(_ l: RunLabel, _ filter: String) -> Bool {
         let kv = filter.split(separator: "=", maxSplits: 1).map(String.init)
         guard kv.count == 2 else { return false }
-        switch kv[0] {
-        case "mode": return l.mode == kv[1]
-        case "fold": return l.fold.map(String.init) == kv[1]
-        case "zoom": return l.zoom == kv[1]
-        case "seed": return String(l.seed) == kv[1]
-        case "label_fraction": return Double(kv[1]) == l.labelFraction
-        default: return false
-        }
+        // Label fractions compare as numbers (0.5 and 5.0e-1 are one value).
+        if kv[0] == "label_fraction" { return Double(kv[1]) == l.labelFraction }
+        return value(of: kv[0], in: l) == kv[1]
     }
 }
 

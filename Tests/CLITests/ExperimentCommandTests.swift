@@ -124,17 +124,19 @@ final class ExperimentCommandTests: XCTestCase {
     func testPlanChecksWhatWouldStopOrHollowARun() throws {
         let res = work.appendingPathComponent("checks").path
         func plan(_ spec: String, _ extra: [String] = []) throws -> (Int32, String) { try CLIRunner.run(["plan", spec] + extra) }
-        var spec = try TinySpec.write(results: res, in: work, file: "missing.yaml")
-        try String(contentsOfFile: spec, encoding: .utf8).replacingOccurrences(of: "Tests/HistoDataTests/Fixtures/nct", with: "/no/such/folder")
-            .write(toFile: spec, atomically: true, encoding: .utf8)
+        /// The tiny spec with one text replaced, written as `file`.
+        func tiny(_ file: String, replacing old: String, with new: String) throws -> String {
+            let spec = try TinySpec.write(results: res, in: work, file: file)
+            try String(contentsOfFile: spec, encoding: .utf8).replacingOccurrences(of: old, with: new).write(toFile: spec, atomically: true, encoding: .utf8)
+            return spec
+        }
+        var spec = try tiny("missing.yaml", replacing: "Tests/HistoDataTests/Fixtures/nct", with: "/no/such/folder")
         var (status, out) = try plan(spec)
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(out.contains("dataset.root: no such file or folder '/no/such/folder'"), out)
         (status, out) = try plan(spec, ["--no-check-paths"])
         XCTAssertEqual(status, 0, out)
-        spec = try TinySpec.write(results: res, in: work, file: "folds.yaml")
-        try String(contentsOfFile: spec, encoding: .utf8).replacingOccurrences(of: "folds: 3", with: "folds: 20")
-            .write(toFile: spec, atomically: true, encoding: .utf8)
+        spec = try tiny("folds.yaml", replacing: "folds: 3", with: "folds: 20")
         (status, out) = try plan(spec)
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(out.contains("protocol.folds = 20, but class ADI has 3 images"), out)
@@ -142,15 +144,11 @@ final class ExperimentCommandTests: XCTestCase {
         (status, out) = try plan(spec)
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(out.contains("table main: reference row 'SSL+FT' matches no row of the plan (rows: FT)"), out)
-        spec = try TinySpec.write(results: res, in: work, file: "batch.yaml")
-        try String(contentsOfFile: spec, encoding: .utf8).replacingOccurrences(of: "batch_size: 6", with: "batch_size: 60")
-            .write(toFile: spec, atomically: true, encoding: .utf8)
+        spec = try tiny("batch.yaml", replacing: "batch_size: 6", with: "batch_size: 60")
         (status, out) = try plan(spec)
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(out.contains("batch_size = 60, but the training split holds about 16 images"), out)
-        spec = try TinySpec.write(results: res, in: work, file: "warmup.yaml")
-        try String(contentsOfFile: spec, encoding: .utf8).replacingOccurrences(of: "warmup_epochs: 0", with: "warmup_epochs: 1")
-            .write(toFile: spec, atomically: true, encoding: .utf8)
+        spec = try tiny("warmup.yaml", replacing: "warmup_epochs: 0", with: "warmup_epochs: 1")
         (status, out) = try plan(spec)
         XCTAssertEqual(status, 0, out)
         XCTAssertTrue(out.contains("warning:") && out.contains("warm-up (1 epochs) is not shorter than training (1)"), out)
