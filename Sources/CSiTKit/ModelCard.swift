@@ -102,7 +102,7 @@ public struct ModelCard: Equatable, Sendable {
     }
 
     /// The training modes a card may name (Training's `RunConfig.Mode` raw values).
-    static let trainingModes = ["ssl", "ft", "le", "mlp", "ssl-ft"]
+    static let trainingModes = ["ssl", "ft", "le", "mlp", "ssl-ft", "random-le", "random-mlp"]
 
     /// Reads the card of a safetensors file (header only is parsed; tensors are loaded too).
     public static func read(_ url: URL) throws -> ModelCard? {

@@ -4,7 +4,8 @@ import Training
 
 /// Turns a validated spec tree into run settings through the settings table: paper defaults
 /// for the mode, then `model`, then dataset and protocol, then `train` (common), then
-/// `train.<mode>` (or the `ssl` block for pretraining), then the planner's coordinates.
+/// `train.<mode>` (or the `ssl` block for pretraining; a control takes its probe's block
+/// first: `train.le`, then `train.random-le`), then the planner's coordinates.
 enum Resolver {
     /// One spec value as a patch entry, sourced at its line and key path.
     static func entry(_ key: String, _ value: SpecValue, path: String) throws -> SettingsPatch.Entry {
@@ -61,6 +62,7 @@ enum Resolver {
             p.append("group_by_patient", g.scalarString == "patient" ? "true" : "false", source: "\(g.location) protocol.group_by")
         }
         p.entries += try block(tree, ["train"])
+        if mode.settingsBase != mode { p.entries += try block(tree, ["train", mode.settingsBase.rawValue]) }
         p.entries += try block(tree, ["train", mode.rawValue])
         if let fold { p.append("fold", String(fold), source: "protocol.run_folds") }
         if let zoom { p.append("zoom", zoom, source: "protocol.zooms") }

@@ -32,7 +32,7 @@ public struct ResultTable {
     /// The rows the spec gives reference values for.
     public var referenceRows: [String] = []
 
-    static let modeNames = ["ft": "FT", "le": "SSL+LE", "mlp": "SSL+MLP", "ssl-ft": "SSL+FT"]
+    static let modeNames = ["ft": "FT", "le": "SSL+LE", "mlp": "SSL+MLP", "ssl-ft": "SSL+FT", "random-le": "Random+LE", "random-mlp": "Random+MLP"]
     static func header(_ column: String) -> String { Metric(rawValue: column)?.tableHeader ?? column }
 
     /// The spec's tables (or one default table by mode) from the finished runs in `store`.

@@ -22,11 +22,25 @@ public struct RunConfig: Equatable, Sendable {
         case mlp
         /// Fine-tuning the whole model from an SSL checkpoint.
         case sslft = "ssl-ft"
+        /// Control: linear heads on a frozen, randomly initialised backbone. Beside SSL+LE it
+        /// shows what pretraining adds over random features.
+        case randomLE = "random-le"
+        /// Control: MLP heads on a frozen, randomly initialised backbone (beside SSL+MLP).
+        case randomMLP = "random-mlp"
 
         /// Modes that start from an SSL checkpoint.
         public var needsSSLCheckpoint: Bool { self == .le || self == .mlp || self == .sslft }
         /// Modes that train heads on a frozen backbone.
-        public var freezesBackbone: Bool { self == .le || self == .mlp }
+        public var freezesBackbone: Bool { [.le, .mlp, .randomLE, .randomMLP].contains(self) }
+        /// The mode whose paper defaults and `train.<mode>` spec block apply first: a control
+        /// trains exactly as the probe it controls, except for the backbone's initialisation.
+        public var settingsBase: Mode {
+            switch self {
+            case .randomLE: return .le
+            case .randomMLP: return .mlp
+            default: return self
+            }
+        }
     }
 
     /// The model the test split is evaluated on, once.
@@ -117,8 +131,11 @@ public struct RunConfig: Equatable, Sendable {
         guard mode != .ssl || batchSize >= 2 else { throw bad("batch_size", batchSize, "at least 2 for the contrastive loss") }
         guard !root.isEmpty else { throw bad("root", root, "the dataset folder") }
         if mode.needsSSLCheckpoint && initCheckpoint == nil { throw bad("init_checkpoint", "none", "an SSL checkpoint for mode \(mode.rawValue)") }
+        if mode.settingsBase != mode && initCheckpoint != nil {
+            throw bad("init_checkpoint", initCheckpoint!, "unset: mode \(mode.rawValue) is a control on a randomly initialised backbone")
+        }
         if let f = fold { guard let k = folds, f < k else { throw bad("fold", f, "0..<folds (folds: \(folds.map(String.init) ?? "unset"))") } }
-        if mode == .mlp && representationSize == nil { throw bad("representation_size", "none", "R for mode mlp") }
+        if mode.settingsBase == .mlp && representationSize == nil { throw bad("representation_size", "none", "R for mode \(mode.rawValue)") }
         if select == .best && validation == 0 { throw bad("select", "best", "last, or a validation split (best on the test split would select on it)") }
         if patience != nil && validation == 0 { throw bad("patience", patience!, "unset, or a validation split (early stopping on the test split would select on it)") }
         if dataset != .breakhis && task != .binary { throw bad("task", task.rawValue, "no task: it applies to BreakHis only (dataset \(dataset.rawValue))") }

@@ -17,7 +17,7 @@ extension RunSetting {
     public static let all: [RunSetting] = [
         .value("mode", \.config.mode, .choice(RunConfig.Mode.allCases.map(\.rawValue)), default: .ft,
                paper: Dictionary(uniqueKeysWithValues: RunConfig.Mode.allCases.map { ($0, $0) }), placement: .planned,
-               help: "Training protocol: ssl, ft, le, mlp or ssl-ft; selects the paper defaults."),
+               help: "Training protocol: ssl, ft, le, mlp, ssl-ft, or the random-init controls random-le and random-mlp (le and mlp on an untrained backbone); selects the paper defaults."),
         // Model
         .value("preset", \.config.preset, .choice(trainablePresets), default: "csit-compact", aliases: ["--model"],
                placement: .model, help: "Model preset."),
@@ -35,7 +35,7 @@ extension RunSetting {
         .value("drop_path_rate", \.config.dropPathRate, .number(0...1), default: 0.1, aliases: ["--drop-path"],
                help: "Stochastic-depth rate of the last block."),
         .optional("init_checkpoint", \.config.initCheckpoint, .path, aliases: ["--finetune"],
-                  placement: .planned, help: "SSL checkpoint to start from (le, mlp, ssl-ft)."),
+                  placement: .planned, help: "SSL checkpoint to start from (le, mlp, ssl-ft; never for the random-init controls)."),
         // Data
         .value("dataset", \.config.dataset, .choice(DatasetKind.allCases.map(\.rawValue)), default: .imageFolder,
                paper: [.ssl: .unlabeled], placement: .planned, help: "Dataset layout: imagefolder, nct, breakhis, unlabeled."),

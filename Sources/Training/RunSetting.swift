@@ -52,7 +52,8 @@ public struct RunSetting: @unchecked Sendable {
     /// The current value's text, nil when unset.
     public func text(in s: RunSettings) -> String? { read(s) }
 
-    /// The paper's value for `mode` as text (nil: unset by default).
+    /// The paper's value for `mode` as text (nil: unset by default); a random-init control
+    /// takes its probe's (`RunConfig.Mode.settingsBase`) unless declared for it.
     public func defaultText(for mode: RunConfig.Mode) -> String? { paperDefault(mode) }
 
     /// Sets the value from text as a user writes it (`null`/`none` unset an optional setting).
@@ -107,7 +108,7 @@ extension RunSetting {
                 s[keyPath: path] = v
                 return true
             },
-            paperDefault: { (paper[$0] ?? value).settingText },
+            paperDefault: { (paper[$0] ?? paper[$0.settingsBase] ?? value).settingText },
             decode: { c, s in
                 let k = SettingKey(key)
                 guard c.contains(k) else { return }
@@ -136,7 +137,7 @@ extension RunSetting {
                 s[keyPath: path] = v
                 return true
             },
-            paperDefault: { paper[$0]?.settingText },
+            paperDefault: { (paper[$0] ?? paper[$0.settingsBase])?.settingText },
             decode: { c, s in
                 let k = SettingKey(key)
                 guard c.contains(k) else { return }

@@ -42,7 +42,7 @@ enum TaskFamily {
         switch c.mode {
         case .ssl: return SSLTask(seed: c.seed)
         case .ft, .sslft: return SupervisedTask(config: c)
-        case .le, .mlp: return FrozenProbeTask(config: c)
+        case .le, .mlp, .randomLE, .randomMLP: return FrozenProbeTask(config: c)
         }
     }
 }

@@ -70,10 +70,10 @@ struct ModelCommand: ParsableCommand {
 
 /// Options naming a model configuration.
 struct ModelOptions: ParsableArguments {
-    /// `csit train`'s mode names (ssl, ft, le, mlp, ssl-ft); `finetune` is still accepted.
+    /// `csit train`'s mode names; `finetune` is still accepted.
     enum ModeName: String, ExpressibleByArgument, CaseIterable {
-        case ssl, ft, le, mlp, sslft = "ssl-ft", finetune
-        static var allValueStrings: [String] { ["ssl", "ft", "le", "mlp", "ssl-ft"] }
+        case ssl, ft, le, mlp, sslft = "ssl-ft", randomLE = "random-le", randomMLP = "random-mlp", finetune
+        static var allValueStrings: [String] { RunConfig.Mode.allCases.map(\.rawValue) }
         /// The heads the mode's model has.
         var heads: String { self == .ssl ? "ssl" : "finetune" }
         func modelMode(classes: Int) -> CSiTModel.Mode { self == .ssl ? .ssl : .finetune(classes: classes) }
@@ -107,7 +107,7 @@ struct ModelOptions: ParsableArguments {
     func config(mode: ModeName? = nil) throws -> CSiTConfig {
         do {
             return try CSiTConfig.preset(preset, imageSize: imageSize, tokenStride: tokenStride,
-                                         representationSize: representationSize ?? (mode == .mlp ? RunConfig.paper(.mlp).representationSize : nil))
+                                         representationSize: representationSize ?? (mode == .mlp || mode == .randomMLP ? RunConfig.paper(.mlp).representationSize : nil))
                 .overriding(dim: dim, depth: depth, heads: heads, mlpRatio: mlpRatio)
         } catch let e as ModelConfigError {
             throw ValidationError(e.description)

@@ -37,7 +37,7 @@ final class ModelCardTests: XCTestCase {
         expect({ $0["heads"] = "detector" }, "m.safetensors: model metadata 'heads' = detector: expected ssl or finetune")
         expect({ $0["std"] = "[0.2, 0, 0.2]" }, "m.safetensors: model metadata 'mean/std' = [0.485, 0.456, 0.406] / [0.2, 0.0, 0.2]: expected three numbers each, std > 0")
         expect({ $0.removeValue(forKey: "config") }, "m.safetensors: model metadata lacks 'config'")
-        expect({ $0["training_mode"] = "zzz" }, "m.safetensors: model metadata 'training_mode' = zzz: expected one of ssl, ft, le, mlp, ssl-ft")
+        expect({ $0["training_mode"] = "zzz" }, "m.safetensors: model metadata 'training_mode' = zzz: expected one of ssl, ft, le, mlp, ssl-ft, random-le, random-mlp")
         expect({ $0["classes"] = "[\"a\",\"\",\"c\"]" }, "m.safetensors: model metadata 'classes' = [\"a\",\"\",\"c\"]: expected two or more distinct, non-empty names")
         expect({ $0["config"] = $0["config"]!.replacingOccurrences(of: "\"imageSize\":32", with: "\"imageSize\":8000000") },
                "m.safetensors: model metadata 'config' = image size 8000000 at token stride 8 makes 1000000000000 tokens; at most 16384 (1024 px at stride 8): expected a valid configuration")

@@ -68,6 +68,35 @@ final class PlannerTests: XCTestCase {
         XCTAssertTrue(e.sslRuns.isEmpty)
         XCTAssertTrue(e.runs.allSatisfy { $0.config.initCheckpoint == "/ckpt.safetensors" && $0.dependsOn == nil })
     }
+
+    /// A random-init control needs no pretraining, starts from no checkpoint, and trains as
+    /// its probe: `train.le` applies to random-le, then `train.random-le` overrides it.
+    func testRandomInitControlsPlanWithoutPretrainingAndTakeTheirProbesSettings() throws {
+        let y = """
+        name: controls
+        dataset: {kind: breakhis, root: /nowhere}
+        protocol: {folds: 3, seeds: [0]}
+        modes: [ft, random-le, random-mlp]
+        train:
+          le: {lr: 0.25, epochs: 7}
+          mlp: {lr: 0.125, epochs: 5}
+          random-mlp: {lr: 0.5}
+        """
+        let plan = try Plan.make(try ExperimentSpec.parse(y, file: "controls.yaml", checkPaths: false))
+        XCTAssertTrue(plan.sslRuns.isEmpty, "no SSL run is planned for controls")
+        let rle = plan.runs.filter { $0.config.mode == .randomLE }, rmlp = plan.runs.filter { $0.config.mode == .randomMLP }
+        XCTAssertEqual(rle.count, 3)
+        XCTAssertEqual(rmlp.count, 3)
+        for r in rle + rmlp {
+            XCTAssertNil(r.dependsOn)
+            XCTAssertNil(r.config.initCheckpoint)
+            XCTAssertEqual(r.config.epochs, r.config.mode == .randomLE ? 7 : 5, "train.le / train.mlp reach \(r.config.mode.rawValue)")
+            XCTAssertEqual(r.config.weightDecay, RunConfig.paper(.le).weightDecay)
+        }
+        XCTAssertEqual(rle[0].config.lr, 0.25)
+        XCTAssertEqual(rmlp[0].config.lr, 0.5, "train.random-mlp overrides train.mlp")
+        XCTAssertEqual(rmlp[0].config.representationSize, 1024)
+    }
 }
 
 /// Every setting a spec may place reaches the planned configuration (generated from the

@@ -35,7 +35,7 @@ final class SpecTests: XCTestCase {
         expectError(base.replacingOccurrences(of: "  epochs: 2", with: "  epochs: two"), "spec.yaml:9:11: train.epochs: expected an integer in 1…100000")
         expectError(base.replacingOccurrences(of: "  folds: 3", with: "  folds: 1"), "spec.yaml:6:10: protocol.folds = 1: expected an integer in 2…100")
         expectError(base.replacingOccurrences(of: "modes: [ft, le]", with: "modes: [ft, lle]"),
-                    "spec.yaml:7:13: modes[1] = lle: expected one of ft, le, mlp, ssl-ft")
+                    "spec.yaml:7:13: modes[1] = lle: expected one of ft, le, mlp, ssl-ft, random-le, random-mlp")
         expectError(base.replacingOccurrences(of: "name: t\n", with: ""), "spec.yaml:1:1: missing required key 'name'")
         expectError(base, checkPaths: true, "spec.yaml:4:9: dataset.root: no such file or folder '/data/x'")
         expectError(base + "\nsweep:\n  grid:\n    train.ft.lrr: [1, 2]\n",

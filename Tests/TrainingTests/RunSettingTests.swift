@@ -42,6 +42,24 @@ final class RunSettingTests: XCTestCase {
         XCTAssertNil(RunConfig.paper(.le).representationSize)
     }
 
+    /// The random-init controls differ from the probes they control by the mode alone, and
+    /// refuse a checkpoint (a pretrained backbone would not be a control).
+    func testRandomInitControlsTakeTheirProbesDefaults() throws {
+        for (control, probe) in [(RunConfig.Mode.randomLE, RunConfig.Mode.le), (.randomMLP, .mlp)] {
+            var c = RunConfig.paper(control)
+            XCTAssertEqual(c.mode, control)
+            c.mode = probe
+            XCTAssertEqual(c, RunConfig.paper(probe))
+            XCTAssertFalse(control.needsSSLCheckpoint)
+            XCTAssertTrue(control.freezesBackbone)
+        }
+        var c = RunConfig.paper(.randomLE)
+        c.root = "data"
+        XCTAssertNoThrow(try c.validate())
+        c.initCheckpoint = "ssl.safetensors"
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("init_checkpoint"), "\($0)") }
+    }
+
     /// Changing any identity setting changes the run id; changing an execution setting never does.
     func testIdentitySettingsAndOnlyThoseChangeTheRunID() throws {
         for mode in RunConfig.Mode.allCases {

@@ -73,6 +73,20 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(again.accuracy, m.accuracy, accuracy: 1e-12)
     }
 
+    /// The random-init control trains heads on a backbone frozen at its seeded random
+    /// initialisation: one epoch or three, the backbone is the same, the heads differ.
+    func testRandomInitControlFreezesAnUntrainedBackbone() throws {
+        var one = tiny(.randomLE)
+        (one.epochs, one.warmupEpochs) = (1, 0)
+        XCTAssertNotNil(try Trainer(config: one, runDir: dir("random-le-1")).run().metrics)
+        XCTAssertNotNil(try Trainer(config: tiny(.randomLE), runDir: dir("random-le-3")).run().metrics)
+        let file = { (run: String) in self.dir(run).appendingPathComponent("model.safetensors") }
+        let a = try SafeTensors.read(file("random-le-1")), b = try SafeTensors.read(file("random-le-3"))
+        XCTAssertEqual(a.tensors["blocks.1.mlp.fc1.weight"]!.scalars, b.tensors["blocks.1.mlp.fc1.weight"]!.scalars)
+        XCTAssertNotEqual(a.tensors["rot_head.weight"]!.scalars, b.tensors["rot_head.weight"]!.scalars)
+        XCTAssertEqual(try ModelCard(metadata: b.metadata, file: "b")?.trainingMode, "random-le")
+    }
+
     func testSSLThenLinearEvalAndSSLFineTune() throws {
         let ssl = try Trainer(config: tiny(.ssl), runDir: dir("ssl")).run()
         XCTAssertNil(ssl.metrics)
