@@ -47,8 +47,19 @@ public enum RunReport {
                              r.validation?[Metric.accuracy.rawValue].map { String(format: "%.4f", $0) } ?? "")
             }
         }
-        if c.mode == .ssl { md += "\n![reconstructions](reconstruction.png)\n" }
+        if c.mode == .ssl {
+            md += "\n![reconstructions](reconstruction.png)\n"
+            if let note = rotationNote(records) { md += "\n" + note + "\n" }
+        }
         try AtomicFile.write(Data(md.utf8), to: runDir.appendingPathComponent("report.md"))
+    }
+
+    /// A note when the rotation loss ended at chance: it reads like a bug, and is not one.
+    static func rotationNote(_ records: [EpochRecord]) -> String? {
+        guard let last = records.last?.lossParts["rot"], abs(last - log(4)) < 0.02 else { return nil }
+        return String(format: "The rotation loss ended at %.3f, chance for four rotations (ln 4 = %.3f). Tissue has no "
+                      + "canonical orientation, so which way a patch was turned often cannot be told; on oriented images "
+                      + "the same loss falls fast. The other two tasks carry the learning here (see the loss curves).", last, log(4.0))
     }
 
     /// The learning rate of every optimizer step of the logged epochs, at x = its epoch

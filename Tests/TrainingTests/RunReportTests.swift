@@ -20,4 +20,23 @@ final class RunReportTests: XCTestCase {
         XCTAssertEqual(curve.map(\.y), (0..<12).map { schedule.lr(at: $0) })
         XCTAssertLessThan(curve[0].y, curve[3].y, "warm-up rises within the first epoch")
     }
+
+    /// An SSL report explains a rotation loss at chance (ln 4) instead of leaving it to read
+    /// as a bug, and says nothing when the loss fell.
+    func testSSLReportExplainsARotationLossAtChance() throws {
+        func report(rotation: Double) throws -> String {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("csit-report-\(getpid())-\(rotation)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            var c = RunConfig.paper(.ssl)
+            (c.epochs, c.root) = (1, "data")
+            let line = "{\"epoch\":1,\"steps\":2,\"lr\":0,\"loss\":3,\"lossParts\":{\"rot\":\(rotation),\"con\":1,\"rec\":1},"
+                + "\"imagesPerSecond\":1,\"seconds\":1}"
+            let record = try JSONDecoder().decode(EpochRecord.self, from: Data(line.utf8))
+            try RunReport.write(config: c, records: [record], metrics: nil, predictions: nil, runDir: dir)
+            return try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8)
+        }
+        XCTAssertTrue(try report(rotation: 1.3875).contains("chance for four rotations (ln 4 = 1.386)"))
+        XCTAssertFalse(try report(rotation: 0.29).contains("ln 4"))
+    }
 }
