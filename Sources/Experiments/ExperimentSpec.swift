@@ -135,6 +135,7 @@ public struct ExperimentSpec {
             }
         }
         try spec.checkRunCount()
+        if checkPaths { try spec.checkResultsFolder() }
         // Each swept value once against the shape at its key path (not the whole tree once
         // per point, which made large sweeps quadratic).
         var seen = Set<String>()
@@ -152,7 +153,47 @@ public struct ExperimentSpec {
                 ? try ExperimentDesign(assignments.reduce(tree) { $0.setting($1.path, to: $1.value) }) : spec.design
             return SweepPoint(assignments: assignments, label: label, design: design)
         }
+        try spec.checkTableModes()
         return spec
+    }
+
+    /// Every mode a table selects is one the spec runs (at some sweep point): a table of a
+    /// mode nobody runs would be empty, or pool nothing it says it pools.
+    ///
+    /// - Throws: `SpecError.range` at the table's `modes` entry.
+    func checkTableModes() throws {
+        let run = Set(points.flatMap(\.design.modes))
+        for (i, t) in tables.enumerated() {
+            for (j, mode) in (t.modes ?? []).enumerated() where !run.contains(mode) {
+                let at = tree.value(at: ["tables"])?.sequenceItems[i]["modes"]?.sequenceItems[j].location ?? tree.location
+                throw SpecError.range(at, path: "tables[\(i)].modes[\(j)]", value: mode.rawValue,
+                                      expected: "a mode the spec runs (" + run.map(\.rawValue).sorted().joined(separator: ", ") + ")")
+            }
+        }
+    }
+
+    /// The results folder exists as a folder, or can be made: its nearest existing ancestor
+    /// is a writable folder (a file on the way, or a read-only parent, would stop the first
+    /// run after planning).
+    ///
+    /// - Throws: `SpecError.range` at the `results` key naming the path that is in the way.
+    func checkResultsFolder() throws {
+        let location = tree["results"]?.location ?? tree.location
+        func refuse(_ why: String) -> SpecError {
+            SpecError.range(location, path: "results", value: resultsDir.path, expected: "a folder, or a path where one can be made (\(why))")
+        }
+        var url = resultsDir.standardizedFileURL
+        while true {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) {
+                guard isDir.boolValue else { throw refuse("\(url.path) is a file") }
+                guard access(url.path, W_OK | X_OK) == 0 else { throw refuse("\(url.path) is not writable") }
+                return
+            }
+            let parent = url.deletingLastPathComponent()
+            if parent.path == url.path { return }
+            url = parent
+        }
     }
 
     /// `a,b,[c, d]` → `a`, `b`, `[c, d]`: commas inside brackets, braces or quotes do not split.

@@ -94,16 +94,22 @@ public indirect enum SpecValue: Equatable, Sendable {
 
     /// Replaces `${NAME}` and `${NAME:-default}` in scalars with the environment's values.
     ///
-    /// - Throws: `SpecError.missingEnvironment` for an unset variable without a default.
+    /// - Throws: `SpecError.missingEnvironment` for an unset variable without a default,
+    ///   `SpecError.substitution` for an unterminated `${` or one that names no variable.
     public func substitutingEnvironment(_ env: [String: String]) throws -> SpecValue {
         switch self {
         case let .scalar(s, loc):
             var out = "", rest = Substring(s)
             while let r = rest.range(of: "${") {
                 out += rest[..<r.lowerBound]
-                guard let close = rest[r.upperBound...].firstIndex(of: "}") else { out += rest[r.lowerBound...]; rest = ""; break }
+                guard let close = rest[r.upperBound...].firstIndex(of: "}") else {
+                    throw SpecError.substitution(loc, s, "unterminated '${'")
+                }
                 let expr = String(rest[r.upperBound..<close])
                 let parts = expr.components(separatedBy: ":-")
+                guard Self.isVariableName(parts[0]) else {
+                    throw SpecError.substitution(loc, s, "'${\(expr)}' does not name an environment variable")
+                }
                 if let v = env[parts[0]], !v.isEmpty { out += v }
                 else if parts.count > 1 { out += parts.dropFirst().joined(separator: ":-") }
                 else { throw SpecError.missingEnvironment(loc, parts[0]) }
@@ -114,6 +120,12 @@ public indirect enum SpecValue: Equatable, Sendable {
         case let .mapping(pairs, loc):
             return .mapping(try pairs.map { (key: $0.key, value: try $0.value.substitutingEnvironment(env)) }, loc)
         }
+    }
+
+    /// A POSIX shell variable name: a letter or underscore, then letters, digits, underscores.
+    static func isVariableName(_ n: String) -> Bool {
+        guard let first = n.unicodeScalars.first, first == "_" || (first.isASCII && CharacterSet.letters.contains(first)) else { return false }
+        return n.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && CharacterSet.alphanumerics.contains($0)) }
     }
 
     /// A canonical text form (for hashing and display): scalars as written, keys in order.
@@ -136,6 +148,8 @@ public enum SpecError: Error, CustomStringConvertible, Equatable {
     case missingPath(SpecLocation, path: String, file: String)
     case duplicateKey(SpecLocation, String)
     case missingEnvironment(SpecLocation, String)
+    /// A `${…}` that cannot be substituted: the scalar and why.
+    case substitution(SpecLocation, String, String)
     case badOverride(String, reason: String)
     case sweepKey(SpecLocation, path: String, suggestion: String?)
     /// A setting that does not fit, with its source (`file:line:column key.path`).
@@ -157,6 +171,7 @@ public enum SpecError: Error, CustomStringConvertible, Equatable {
         case let .missingPath(l, p, f): return "\(l): \(p): no such file or folder '\(f)'"
         case let .duplicateKey(l, k): return "\(l): key '\(k)' appears twice"
         case let .missingEnvironment(l, n): return "\(l): environment variable '\(n)' is not set (write ${\(n):-default} for a default)"
+        case let .substitution(l, text, why): return "\(l): '\(text)': \(why): expected ${NAME} or ${NAME:-default}"
         case let .badOverride(o, r): return "--set \(o): \(r)"
         case let .sweepKey(l, p, s): return "\(l): sweep over '\(p)', which is not a spec key" + (s.map { " (did you mean '\($0)'?)" } ?? "")
         case let .setting(source, m): return "\(source): \(m)"
