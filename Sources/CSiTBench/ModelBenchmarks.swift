@@ -66,7 +66,7 @@ struct ModelBenchmark {
             }
         }
         let median = Timing.median(times)
-        let flops = Self.gflopPerImage(mode: mode, config: config)
+        let flops = config.gflopPerImage([.ssl: .ssl, .finetune: .training, .infer: .inference][mode]!)
         var r = BenchRecord()
         r.set("bench", "model_\(mode.rawValue)"); r.set("engine", "csit"); r.set("preset", preset)
         r.set("image_size", S); r.set("token_stride", tokenStride); r.set("batch", batch); r.set("threads", threads)
@@ -95,30 +95,6 @@ struct ModelBenchmark {
             records.append(p)
         }
         return records
-    }
-
-    /// Matmul + convolution + attention FLOPs per source image (multiply-add = 2), counted
-    /// from the architecture: forward F; a training step is 3F (forward + backward), the
-    /// SSL step sees 2 views. The first convolution's input gradient is not needed.
-    static func gflopPerImage(mode: Mode, config c: CSiTConfig) -> Double {
-        let S = Double(c.imageSize), d = Double(c.dim), L = Double(c.depth), r = Double(c.mlpRatio)
-        let mid = Double(c.tokenizerChannels)
-        let h1 = S / 2, p1 = h1 / 2, h2 = p1 / 2
-        let conv1 = 2 * 3 * 49 * mid * h1 * h1
-        let conv2 = 2 * mid * 49 * d * h2 * h2
-        let n = Double(c.tokenCount + 2)
-        let linears = L * 2 * n * (3 * d * d + d * d + 2 * r * d * d)
-        let attention = L * 2 * 2 * n * n * d
-        var heads = 2 * d * 9.0
-        if mode == .ssl {
-            heads = 2 * d * (4 + 512) + 2 * Double(c.tokenCount) * d * 3 * Double(c.tokenStride * c.tokenStride)
-        }
-        let forward = conv1 + conv2 + linears + attention + heads
-        switch mode {
-        case .infer: return forward / 1e9
-        case .finetune: return (3 * forward - conv1) / 1e9
-        case .ssl: return 2 * (3 * forward - conv1) / 1e9
-        }
     }
 
     static func peakRSSMiB() -> Double {

@@ -52,6 +52,6 @@ public struct FrozenPlan: Codable, Sendable {
     }
 
     public func planned(_ id: String) -> PlannedRun? {
-        runs.first { $0.id == id }.map { PlannedRun(id: $0.id, config: $0.config, execution: $0.execution, dependsOn: $0.dependsOn, labels: $0.labels, imageSteps: 0) }
+        runs.first { $0.id == id }.map { PlannedRun(id: $0.id, config: $0.config, execution: $0.execution, dependsOn: $0.dependsOn, labels: $0.labels, images: RunImages()) }
     }
 }

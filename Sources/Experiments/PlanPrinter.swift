@@ -3,14 +3,12 @@ import Training
 
 extension Plan {
     /// A compact view of the graph: SSL nodes with their downstream runs grouped, counts,
-    /// and the estimated cost.
-    public func render(store: RunStore, imagesPerSecond: Double? = nil) -> String {
+    /// and the image-steps still to run (`PlanEstimate` turns them into time).
+    public func render(store: RunStore) -> String {
         let done = runs.filter { store.isDone($0.id) }.count
         var s = "\(spec.name): \(runs.count) runs (\(done) done, \(runs.count - done) to run)\n"
         let steps = runs.filter { !store.isDone($0.id) }.map(\.imageSteps).reduce(0, +)
-        s += "cost to run: \(ParameterGrouping.grouped(steps)) image-steps"
-        if let r = imagesPerSecond, r > 0 { s += ", about \(ProgressReporter.duration(Double(steps) / r)) at \(String(format: "%.1f", r)) images/s" }
-        s += "\n\n"
+        s += "cost to run: \(ParameterGrouping.grouped(steps)) image-steps\n\n"
         func line(_ r: PlannedRun) -> String {
             let mark = store.isDone(r.id) ? "✓" : (store.status(r.id).state == .failed ? "✗" : "·")
             let c = r.config

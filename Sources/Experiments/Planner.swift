@@ -13,11 +13,15 @@ public struct PlannedRun: Sendable {
     public var dependsOn: String?
     /// Every spec entry that resolved to this run.
     public var labels: [RunLabel]
-    /// Image-steps (images × epochs, ×2 views for SSL): the cost estimate's unit.
-    public var imageSteps: Int
+    /// The images the run reads (estimated from the listing before its split is made).
+    public var images: RunImages
 
-    public init(id: String, config: RunConfig, execution: ExecutionConfig, dependsOn: String?, labels: [RunLabel], imageSteps: Int) {
-        (self.id, self.config, self.execution, self.dependsOn, self.labels, self.imageSteps) = (id, config, execution, dependsOn, labels, imageSteps)
+    /// Image-steps (training images × epochs, ×2 views for SSL).
+    public var imageSteps: Int { images.train * config.epochs * (config.mode == .ssl ? 2 : 1) }
+
+    public init(id: String, config: RunConfig, execution: ExecutionConfig, dependsOn: String?, labels: [RunLabel],
+                images: RunImages = RunImages()) {
+        (self.id, self.config, self.execution, self.dependsOn, self.labels, self.images) = (id, config, execution, dependsOn, labels, images)
     }
 }
 
@@ -57,12 +61,19 @@ public struct Plan {
         func add(_ settings: RunSettings, dependsOn: String?, label: RunLabel) throws -> String {
             var config = settings.config
             if let d = dependsOn { config.initCheckpoint = RunIdentity.plannedPrefix + d }
+            let source = "\(spec.file): \(label.mode) run (seed \(label.seed)\(label.sweep.isEmpty ? "" : ", " + label.sweep))"
             do { try config.validate() } catch let e as RunConfigError {
-                throw SpecError.setting("\(spec.file): \(label.mode) run (seed \(label.seed)\(label.sweep.isEmpty ? "" : ", " + label.sweep))",
-                                        e.description)
+                // Located at the key that set the value, where the spec sets it.
+                var key: String?
+                switch e {
+                case .invalid(let k, _, _): key = k
+                case .model: key = "image_size"
+                case .unknownKey: key = nil
+                }
+                let at = key.flatMap { spec.location(ofSetting: $0, mode: config.mode) }
+                throw SpecError.setting(at.map { "\($0.location) \($0.path) (\(label.mode) run)" } ?? source, e.description)
             }
             let (dataHash, images) = try hashes.hash(config)
-            let source = "\(spec.file): \(label.mode) run (seed \(label.seed)\(label.sweep.isEmpty ? "" : ", " + label.sweep))"
             // Checks that would stop (or hollow out) a run once it starts, made here instead.
             if config.mode != .ssl, !config.groupByPatient, let (name, count) = hashes.smallestClass(config) {
                 if let k = config.folds, count < k {
@@ -70,16 +81,10 @@ public struct Plan {
                                             + "stratified folds needs one of every class (at most \(count) folds)")
                 }
             }
-            if images > 0 {
-                // The share that trains: the other folds, or what a hold-out leaves, or every image
-                // beside a fixed test folder.
-                let trainShare = config.folds.map { Double($0 - 1) / Double($0) }
-                    ?? (config.testRoot != nil ? 1 - (config.testFraction ?? 0) : 1 - (config.testFraction ?? 0.2))
-                let train = Double(images) * (config.mode == .ssl ? 1 : trainShare * (1 - config.validation) * config.labelFraction)
-                if Int(train) < config.batchSize {
-                    throw SpecError.setting(source, "batch_size = \(config.batchSize), but the training split holds about \(Int(train)) images "
-                                            + "(fewer than one batch)")
-                }
+            let read = RunImages(config, listed: images, testRoot: try hashes.testImages(config))
+            if images > 0, read.train < config.batchSize {
+                throw SpecError.setting(source, "batch_size = \(config.batchSize), but the training split holds about \(read.train) images "
+                                        + "(fewer than one batch)")
             }
             if config.warmupEpochs >= config.epochs {
                 warnings.insert("\(source): warm-up (\(config.warmupEpochs) epochs) is not shorter than training (\(config.epochs)); "
@@ -90,11 +95,9 @@ public struct Plan {
                 if !runs[i].labels.contains(label) { runs[i].labels.append(label) }
                 return id
             }
-            let share = config.mode == .ssl ? 1.0 : (config.folds.map { Double($0 - 1) / Double($0) } ?? 0.8) * config.labelFraction
-            let steps = Int(Double(images) * share) * config.epochs * (config.mode == .ssl ? 2 : 1)
             index[id] = runs.count
             runs.append(PlannedRun(id: id, config: config, execution: settings.execution, dependsOn: dependsOn, labels: [label],
-                                   imageSteps: steps))
+                                   images: read))
             return id
         }
         try spec.checkRunCount()
@@ -126,6 +129,7 @@ struct DataHashes {
     private var datasets: [String: Dataset] = [:]
     private var splits: [String: (String, Int)] = [:]
     private var smallest: [String: (String, Int)] = [:]
+    private var testCounts: [String: Int] = [:]
 
     /// `RunData.contentHash` of the run's data; a missing dataset folder hashes its path
     /// only, so a spec can be planned before its data is in place.
@@ -140,6 +144,18 @@ struct DataHashes {
         let h = try RunData.contentHash(c, dataset: datasets[datasetKey]!)
         splits[splitKey] = h
         return h
+    }
+
+    /// The images of a run's fixed test folder (nil without one or before it exists); listed
+    /// once per folder.
+    mutating func testImages(_ c: RunConfig) throws -> Int? {
+        guard let root = c.testRoot, FileManager.default.fileExists(atPath: root) else { return nil }
+        let key = "\(root)|\(c.dataset.rawValue)|\(c.task.rawValue)|\(c.zoom ?? "")"
+        if let n = testCounts[key] { return n }
+        let d = try Dataset.load(c.dataset, root: URL(fileURLWithPath: root), task: c.task)
+        let n = d.samples.filter { c.zoom == nil || $0.zoom == c.zoom }.count
+        testCounts[key] = n
+        return n
     }
 
     /// The least populated class of a run's (zoom-filtered) dataset, once it has been listed;
@@ -157,6 +173,16 @@ struct DataHashes {
 }
 
 extension ExperimentSpec {
+    /// Where the spec sets a run setting for a mode, by resolution order (the last block
+    /// that sets it wins): `train.<mode>`, its probe's block, `train`, `model`; `ssl` for
+    /// pretraining. Nil when the value is a default or planned.
+    func location(ofSetting key: String, mode: RunConfig.Mode) -> (location: SpecLocation, path: String)? {
+        let blocks: [[String]] = mode == .ssl ? [["ssl"], ["model"]]
+            : [["train", mode.rawValue], ["train", mode.settingsBase.rawValue], ["train"], ["model"]]
+        for b in blocks { if let v = tree.value(at: b + [key]) { return (v.location, (b + [key]).joined(separator: ".")) } }
+        return nil
+    }
+
     /// - Throws: `SpecError.tooLarge` naming the count and the keys that multiply it when the
     ///   spec could plan more than `SpecLimits.maxRuns` runs.
     func checkRunCount() throws {

@@ -30,6 +30,9 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Plan without checking that dataset and checkpoint paths exist (to cost a spec before its data is in place).")
     var noCheckPaths = false
 
+    @Flag(help: "Skip the wall-clock estimate (and the few seconds of calibration a new model size takes).")
+    var noEstimate = false
+
     func run() throws {
         // A missing dataset root planned "0 image-steps" and exited 0; only csit run said why.
         let (_, plan, store) = try options.planned(checkPaths: !noCheckPaths)
@@ -39,22 +42,15 @@ struct PlanCommand: ParsableCommand {
             }
         }
         for w in plan.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-        print(plan.render(store: store, imagesPerSecond: ThroughputMemory.last(store: store)), terminator: "")
-    }
-}
-
-/// The last measured training throughput of an experiment, for cost estimates.
-enum ThroughputMemory {
-    static func last(store: RunStore) -> Double? {
-        let runs = (try? FileManager.default.contentsOfDirectory(atPath: store.root.appendingPathComponent("runs").path)) ?? []
-        var rates: [Double] = []
-        for id in runs {
-            guard let text = try? String(contentsOf: store.dir(id).appendingPathComponent("log.jsonl"), encoding: .utf8),
-                  let last = text.split(separator: "\n").last,
-                  let r = try? JSONDecoder().decode(EpochRecord.self, from: Data(last.utf8)) else { continue }
-            rates.append(r.imagesPerSecond)
+        print(plan.render(store: store), terminator: "")
+        guard !noEstimate else { return }
+        let calibration = Calibration(threads: ComputeContext.default.threads)
+        let estimate = try PlanEstimate.make(plan, store: store, threads: calibration.threads) { model, workload in
+            calibration.gflopsPerSecond(model, workload) { what in
+                FileHandle.standardError.write(Data("calibrating this machine: \(what) (once; cached in \(calibration.url.path))\n".utf8))
+            }
         }
-        return rates.isEmpty ? nil : rates.reduce(0, +) / Double(rates.count)
+        print("\n" + estimate.render(), terminator: "")
     }
 }
 

@@ -23,12 +23,16 @@ enum CLIRunner {
     }
 
     /// Runs `csit args…`; returns the exit status and stdout + stderr.
+    static let calibrationCache = FileManager.default.temporaryDirectory.appendingPathComponent("csit-calibration-\(getpid())")
+
     static func run(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = executable
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
         env["CSIT_THREADS"] = "1"
+        // The plan's calibration cache: one per test process, not the user's.
+        env["CSIT_CACHE_DIR"] = calibrationCache.path
         for (k, v) in environment { env[k] = v }
         p.environment = env
         p.currentDirectoryURL = repositoryRoot

@@ -23,9 +23,30 @@ final class ExperimentCommandTests: XCTestCase {
     func testPlanGolden() throws {
         let spec = try writeSpec(results: work.appendingPathComponent("res").path,
                                  extra: "sweep:\n  grid:\n    train.lr: [1.0e-3, 2.0e-3]\n")
-        let (status, out) = try CLIRunner.run(["plan", spec])
+        let (status, out) = try CLIRunner.run(["plan", spec, "--no-estimate"])
         XCTAssertEqual(status, 0, out)
         try CLIRunner.assertGolden(out, "plan-tiny.txt")
+    }
+
+    /// `csit plan` estimates the wall-clock time of a never-run spec per mode, from FLOPs and
+    /// a calibration measured once per model and cached.
+    func testPlanEstimatesTimeFromACachedCalibration() throws {
+        let cache = work.appendingPathComponent("cache")
+        let spec = try TinySpec.write(results: work.appendingPathComponent("res").path, in: work, withSSL: true)
+        var (status, out) = try CLIRunner.run(["plan", spec], environment: ["CSIT_CACHE_DIR": cache.path])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("calibrating this machine: csit-tiny at 32 px"), out)
+        XCTAssertTrue(out.contains("estimate on this machine (1 thread"), out)
+        for mode in ["ssl", "ft", "ssl-ft", "total"] {
+            XCTAssertNotNil(out.range(of: "\n  \(mode) +\\d+ runs? +\\d+m\\d\\ds\n", options: .regularExpression), "\(mode): \(out)")
+        }
+        XCTAssertTrue(out.contains("core-hours"), out)
+        let cached = try JSONDecoder().decode([String: Double].self, from: Data(contentsOf: cache.appendingPathComponent("calibration.json")))
+        XCTAssertEqual(cached.count, 3, "training, SSL and inference: \(cached.keys)")
+        XCTAssertTrue(cached.values.allSatisfy { $0.isFinite && $0 > 0 })
+        (status, out) = try CLIRunner.run(["plan", spec], environment: ["CSIT_CACHE_DIR": cache.path])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertFalse(out.contains("calibrating"), "the second plan reads the cache: \(out)")
     }
 
     func testKilledSweepRestartsWithoutRedoingFinishedRuns() throws {

@@ -64,7 +64,7 @@ final class SchedulerTests: XCTestCase {
     func run(_ id: String, dependsOn: String? = nil) -> PlannedRun {
         PlannedRun(id: id, config: RunConfig.paper(dependsOn == nil ? .ssl : .le), execution: ExecutionConfig(),
                    dependsOn: dependsOn, labels: [RunLabel(mode: "x", fold: nil, zoom: nil, labelFraction: 1, seed: 0, sweep: "")],
-                   imageSteps: 0)
+                   images: RunImages())
     }
 
     func scheduler(_ fake: FakeLauncher, jobs: Int, heldElsewhere: @escaping @Sendable (String) -> Bool = { _ in false }) -> Scheduler {
