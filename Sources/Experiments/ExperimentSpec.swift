@@ -152,6 +152,7 @@ public struct ExperimentSpec {
                 ? try ExperimentDesign(assignments.reduce(tree) { $0.setting($1.path, to: $1.value) }) : spec.design
             return SweepPoint(assignments: assignments, label: label, design: design)
         }
+        try spec.checkTables()
         return spec
     }
 
