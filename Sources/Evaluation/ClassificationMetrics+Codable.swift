@@ -13,6 +13,7 @@ extension ClassificationMetrics: Codable {
         case confusion
         case positiveClass = "positive_class", positivePrecision = "positive_precision", positiveRecall = "positive_recall"
         case positiveF1 = "positive_f1", positiveAUC = "positive_auc"
+        case intervals
 
         /// The key files written before the snake_case names used (`macroF1`).
         var legacyName: String {
@@ -24,13 +25,7 @@ extension ClassificationMetrics: Codable {
     }
 
     /// A key read under its name or the name an older file used.
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ s: String) { stringValue = s }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
+    private typealias AnyKey = NamedCodingKey
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: AnyKey.self)
@@ -58,6 +53,8 @@ extension ClassificationMetrics: Codable {
         positiveRecall = try optional(.positiveRecall)
         positiveF1 = try optional(.positiveF1)
         positiveAUC = try optional(.positiveAUC)
+        // Files written before intervals existed have none.
+        intervals = try optional(.intervals)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -81,5 +78,6 @@ extension ClassificationMetrics: Codable {
         try c.encodeIfPresent(positiveRecall, forKey: .positiveRecall)
         try c.encodeIfPresent(positiveF1, forKey: .positiveF1)
         try c.encodeIfPresent(positiveAUC, forKey: .positiveAUC)
+        try c.encodeIfPresent(intervals, forKey: .intervals)
     }
 }

@@ -15,10 +15,25 @@ extension ClassificationMetrics {
 
     static func format(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "n/a" }
 
-    /// A Markdown report: headline metrics, per-class table, confusion matrix.
+    /// The headline metrics in `headline`'s order, for the intervals column.
+    static let headlineMetrics: [Metric] = [.accuracy, .macroRecall, .macroPrecision, .macroF1, .weightedF1, .kappa, .macroAUC,
+                                            .positivePrecision, .positiveRecall, .positiveF1, .positiveAUC]
+
+    /// A Markdown report: headline metrics (with their confidence intervals when made),
+    /// per-class table, confusion matrix.
     public var markdown: String {
-        var s = "| metric | value |\n|---|---|\n"
-        for (k, v) in headline { s += "| \(k) | \(Self.format(v)) |\n" }
+        var s: String
+        if let intervals {
+            s = String(format: "| metric | value | %g %% CI |\n|---|---|---|\n", intervals.level * 100)
+            for ((k, v), metric) in zip(headline, Self.headlineMetrics) {
+                let ci = intervals[metric].map { "[\(Self.format($0.lowerBound)), \(Self.format($0.upperBound))]" } ?? ""
+                s += "| \(k) | \(Self.format(v)) | \(ci) |\n"
+            }
+            s += "\nIntervals: \(intervals.method), \(intervals.resamples) resamples of the \(count) samples.\n"
+        } else {
+            s = "| metric | value |\n|---|---|\n"
+            for (k, v) in headline { s += "| \(k) | \(Self.format(v)) |\n" }
+        }
         s += "\n| class | precision | recall | F1 | support |\n|---|---|---|---|---|\n"
         for c in classes.indices {
             s += "| \(classes[c]) | \(Self.format(perClassPrecision[c])) | \(Self.format(perClassRecall[c])) | \(Self.format(perClassF1[c])) | \(perClassSupport[c]) |\n"

@@ -26,6 +26,9 @@ public struct ClassificationMetrics: Equatable, Sendable {
     public var positiveRecall: Double?
     public var positiveF1: Double?
     public var positiveAUC: Double?
+    /// Confidence intervals of the scores (a percentile bootstrap over the samples), when made:
+    /// the initialiser leaves them out.
+    public var intervals: ConfidenceIntervals?
 
     /// - Parameters:
     ///   - labels: true class per sample.
@@ -38,42 +41,39 @@ public struct ClassificationMetrics: Equatable, Sendable {
                      "one probability row of \(C) per label")
         self.classes = classes
         count = labels.count
-        let predicted = probabilities.map { row in row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) } ?? 0 }
-        var cm = [[Int]](repeating: [Int](repeating: 0, count: C), count: C)
-        for (y, p) in zip(labels, predicted) { cm[y][p] += 1 }
+        let predicted = Self.predictions(probabilities)
+        let cm = Self.confusion(labels: labels, predicted: predicted, classes: C)
         confusion = cm
-        let support = (0..<C).map { c in cm[c].reduce(0, +) }
-        let predictedCount = (0..<C).map { c in (0..<C).reduce(0) { $0 + cm[$1][c] } }
-        func safe(_ a: Double, _ b: Double) -> Double { b == 0 ? 0 : a / b }
-        let precision = (0..<C).map { safe(Double(cm[$0][$0]), Double(predictedCount[$0])) }
-        let recall = (0..<C).map { safe(Double(cm[$0][$0]), Double(support[$0])) }
-        let f1 = (0..<C).map { c in precision[c] + recall[c] == 0 ? 0 : 2 * precision[c] * recall[c] / (precision[c] + recall[c]) }
-        (perClassPrecision, perClassRecall, perClassF1) = (precision, recall, f1)
+        let scores = ConfusionScores(cm)
+        let support = scores.support
+        (perClassPrecision, perClassRecall, perClassF1) = (scores.precision, scores.recall, scores.f1)
         perClassSupport = support
-        let present = (0..<C).filter { support[$0] > 0 || predictedCount[$0] > 0 }
-        func mean(_ v: [Double]) -> Double { present.isEmpty ? 0 : present.map { v[$0] }.reduce(0, +) / Double(present.count) }
-        let n = Double(labels.count)
-        accuracy = safe(Double((0..<C).reduce(0) { $0 + cm[$1][$1] }), n)
-        macroPrecision = mean(precision)
-        macroRecall = mean(recall)
-        macroF1 = mean(f1)
-        weightedF1 = safe(present.map { f1[$0] * Double(support[$0]) }.reduce(0, +), Double(present.map { support[$0] }.reduce(0, +)))
-        // Cohen's κ over the same labels: (p_o − p_e) / (1 − p_e).
-        let po = safe(Double((0..<C).reduce(0) { $0 + cm[$1][$1] }), n)
-        let pe = present.map { Double(support[$0]) * Double(predictedCount[$0]) }.reduce(0, +) / Swift.max(n * n, 1)
-        kappa = pe == 1 ? 0 : (po - pe) / (1 - pe)
+        (accuracy, macroPrecision, macroRecall, macroF1) = (scores.accuracy, scores.macroPrecision, scores.macroRecall, scores.macroF1)
+        (weightedF1, kappa) = (scores.weightedF1, scores.kappa)
         let inTruth = (0..<C).filter { support[$0] > 0 && support[$0] < labels.count }
         macroAUC = inTruth.isEmpty ? nil
             : inTruth.map { c in Self.rocAUC(positives: labels.map { $0 == c }, scores: probabilities.map { $0[c] }) }.reduce(0, +) / Double(inTruth.count)
         let pos = positive ?? (C == 2 ? 1 : nil)
         if let pos {
             positiveClass = classes[pos]
-            positivePrecision = precision[pos]
-            positiveRecall = recall[pos]
-            positiveF1 = f1[pos]
+            positivePrecision = scores.precision[pos]
+            positiveRecall = scores.recall[pos]
+            positiveF1 = scores.f1[pos]
             positiveAUC = support[pos] > 0 && support[pos] < labels.count
                 ? Self.rocAUC(positives: labels.map { $0 == pos }, scores: probabilities.map { $0[pos] }) : nil
         }
+    }
+
+    /// The predicted class per sample: the arg-max of its scores, the lower index on ties.
+    public static func predictions(_ probabilities: [[Double]]) -> [Int] {
+        probabilities.map { row in row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) } ?? 0 }
+    }
+
+    /// `confusion[true][predicted]` over `classes` classes.
+    static func confusion(labels: [Int], predicted: [Int], classes: Int) -> [[Int]] {
+        var cm = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+        for (y, p) in zip(labels, predicted) { cm[y][p] += 1 }
+        return cm
     }
 
     /// Area under the ROC curve: the Mann–Whitney statistic with tied scores counting one half

@@ -36,6 +36,23 @@ public enum Metric: String, CaseIterable, Codable, Sendable {
         }
     }
 
+    /// The name prose uses (`macro F1`, `accuracy`).
+    public var prose: String {
+        switch self {
+        case .accuracy: return "accuracy"
+        case .macroRecall: return "macro recall"
+        case .macroPrecision: return "macro precision"
+        case .macroF1: return "macro F1"
+        case .weightedF1: return "weighted F1"
+        case .kappa: return "Cohen's κ"
+        case .macroAUC: return "macro AUC"
+        case .positivePrecision: return "precision"
+        case .positiveRecall: return "recall"
+        case .positiveF1: return "F1"
+        case .positiveAUC: return "AUC"
+        }
+    }
+
     /// This metric's value in `m`, nil where it is undefined (no positive class, one class).
     public func value(in m: ClassificationMetrics) -> Double? {
         switch self {

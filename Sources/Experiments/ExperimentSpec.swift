@@ -154,22 +154,8 @@ public struct ExperimentSpec {
             return SweepPoint(assignments: assignments, label: label, design: design)
         }
         try spec.checkTableModes()
+        try spec.checkTables()
         return spec
-    }
-
-    /// Every mode a table selects is one the spec runs (at some sweep point): a table of a
-    /// mode nobody runs would be empty, or pool nothing it says it pools.
-    ///
-    /// - Throws: `SpecError.range` at the table's `modes` entry.
-    func checkTableModes() throws {
-        let run = Set(points.flatMap(\.design.modes))
-        for (i, t) in tables.enumerated() {
-            for (j, mode) in (t.modes ?? []).enumerated() where !run.contains(mode) {
-                let at = tree.value(at: ["tables"])?.sequenceItems[i]["modes"]?.sequenceItems[j].location ?? tree.location
-                throw SpecError.range(at, path: "tables[\(i)].modes[\(j)]", value: mode.rawValue,
-                                      expected: "a mode the spec runs (" + run.map(\.rawValue).sorted().joined(separator: ", ") + ")")
-            }
-        }
     }
 
     /// The results folder exists as a folder, or can be made: its nearest existing ancestor

@@ -136,6 +136,19 @@ public struct RunStore: Sendable {
         return try? JSONDecoder().decode(ClassificationMetrics.self, from: data)
     }
 
+    /// What the run's validation split said about the model it tested: from `metrics.json`,
+    /// or for runs finished before it was recorded there, from `log.jsonl` (the same rule
+    /// the trainer applies). Nil without a validation split.
+    public func validation(_ id: String) -> ValidationRecord? {
+        if let data = try? Data(contentsOf: dir(id).appendingPathComponent("metrics.json")), let r = ValidationRecord.inMetricsFile(data) {
+            return r
+        }
+        guard let c = config(id) else { return nil }
+        let log = TrainingLog(url: dir(id).appendingPathComponent("log.jsonl"), keepingThrough: Int.max)
+        let testedBest = c.select == .best && FileManager.default.fileExists(atPath: dir(id).appendingPathComponent("best.safetensors").path)
+        return ValidationRecord.tested(records: log.records, config: c, testedBest: testedBest)
+    }
+
     public func config(_ id: String) -> RunConfig? {
         guard let data = try? Data(contentsOf: dir(id).appendingPathComponent("config.json")) else { return nil }
         return try? JSONDecoder().decode(RunConfig.self, from: data)

@@ -86,6 +86,8 @@ enum SpecSchema {
         "sweep": .map(["grid": .dictionary(.list(.anything, nonEmpty: true)), "zip": .dictionary(.list(.anything, nonEmpty: true)),
                        "list": .list(.dictionary(.anything), nonEmpty: true)], required: []),
         "tables": .list(.map(["name": .string, "title": .string, "rows": .oneOf(TableSpec.Rows.allCases.map(\.rawValue)),
+                              "columns_by": .oneOf(TableSpec.Rows.allCases.map(\.rawValue)),
+                              "intervals": .oneOf(TableSpec.Intervals.allCases.map(\.rawValue)),
                               "columns": .list(.oneOf(metrics), nonEmpty: true), "format": .string, "percent": .bool,
                               "modes": .list(.oneOf(modes), nonEmpty: true),
                               "reference": .dictionary(.dictionary(.double(-1e9...1e9)))], required: ["columns"]), nonEmpty: true),

@@ -12,28 +12,46 @@ public struct TableSpec: Sendable, Equatable {
         case sweep
     }
 
+    /// What cells of a single run show beside the value.
+    public enum Intervals: String, CaseIterable, Sendable {
+        /// Nothing (the default).
+        case none
+        /// The run's 95 % percentile-bootstrap interval over its test images (`93.0 [92.4, 93.6]`).
+        case bootstrap
+    }
+
     /// File stem of the table's outputs (`<name>.md`, `.csv`, `.tex`, `.json`).
     public var name: String
     public var title: String?
     public var rows: Rows
+    /// Pivots this label dimension onto the columns (one column per value, then a Mean
+    /// column); the table then has exactly one metric.
+    public var columnsBy: Rows?
     public var columns: [Metric]
+    /// What single-run cells show beside the value.
+    public var intervals: Intervals
     /// A `printf` format for one number (`%.3f`).
     public var format: String
     /// Whether values print ×100.
     public var percent: Bool
     /// Only runs of these modes (nil: every downstream mode).
     public var modes: [RunConfig.Mode]?
-    /// Published values per row label and metric, shown with a Δ column.
-    public var reference: [String: [Metric: Double]]
+    /// Published values per row label and column (a metric name, or with `columns_by` a
+    /// value of that dimension or `Mean`), shown with a Δ column.
+    public var reference: [String: [String: Double]]
 
     /// The table a spec without `tables:` gets: rows by mode, every general metric.
-    static let byMode = TableSpec(name: "main", title: nil, rows: .mode, columns: Metric.general, format: "%.3f", percent: false,
-                                  modes: nil, reference: [:])
+    static let byMode = TableSpec(name: "main", title: nil, rows: .mode, columnsBy: nil, columns: Metric.general, intervals: .none,
+                                  format: "%.3f", percent: false, modes: nil, reference: [:])
+
+    /// The reference key of a pivoted table's Mean column.
+    public static let meanColumn = "Mean"
 
     /// Decodes `tables[index]` of a validated spec.
     ///
     /// - Throws: `SpecError` for a name that is not a plain file name, a format that is not
-    ///   one `printf` conversion of a number, or a reference to an unknown metric.
+    ///   one `printf` conversion of a number, a reference to an unknown metric, or a pivot
+    ///   (`columns_by`) with several metric columns or on the rows' own dimension.
     init(_ v: SpecValue, index: Int) throws {
         let r = SpecReader(tree: v), at = "tables[\(index)]"
         func key(_ k: String) -> String { "\(at).\(k)" }
@@ -44,6 +62,18 @@ public struct TableSpec: Sendable, Equatable {
         title = try r.string("title")
         rows = try r.choice("rows", Rows.self) ?? .mode
         columns = try r.choices("columns", Metric.self) ?? []
+        columnsBy = try r.choice("columns_by", Rows.self)
+        intervals = try r.choice("intervals", Intervals.self) ?? TableSpec.Intervals.none
+        if let by = columnsBy {
+            if columns.count != 1, let c = r.value("columns") {
+                throw SpecError.range(c.location, path: key("columns"), value: columns.map(\.rawValue).joined(separator: ", "),
+                                      expected: "one metric: columns_by: \(by.rawValue) puts the \(by.rawValue) values in the columns")
+            }
+            if by == rows, let v = r.value("columns_by") {
+                throw SpecError.range(v.location, path: key("columns_by"), value: by.rawValue,
+                                      expected: "a dimension other than the rows' (rows: \(rows.rawValue))")
+            }
+        }
         format = try r.string("format") ?? "%.3f"
         if let f = r.value("format"), !Self.isNumberFormat(format) {
             throw SpecError.range(f.location, path: key("format"), value: format, expected: "one printf conversion of a number, such as %.3f or %.1f")
@@ -54,18 +84,19 @@ public struct TableSpec: Sendable, Equatable {
         for (row, values) in r.value("reference")?.pairs ?? [] {
             for (column, value) in values.pairs {
                 let path = key("reference.\(row).\(column)")
-                guard let metric = Metric(rawValue: column) else {
+                // A pivot's columns are checked against the dimension's values with the plan.
+                guard columnsBy != nil || Metric(rawValue: column) != nil else {
                     throw SpecError.range(value.location, path: path, value: column, expected: SpecReader.oneOf(Metric.self))
                 }
-                reference[row, default: [:]][metric] = try SpecReader.scalar(value, path: path, expected: "a number", Double.init)
+                reference[row, default: [:]][column] = try SpecReader.scalar(value, path: path, expected: "a number", Double.init)
             }
         }
     }
 
-    init(name: String, title: String?, rows: Rows, columns: [Metric], format: String, percent: Bool, modes: [RunConfig.Mode]?,
-         reference: [String: [Metric: Double]]) {
-        (self.name, self.title, self.rows, self.columns, self.format, self.percent, self.modes, self.reference)
-            = (name, title, rows, columns, format, percent, modes, reference)
+    init(name: String, title: String?, rows: Rows, columnsBy: Rows?, columns: [Metric], intervals: Intervals, format: String, percent: Bool,
+         modes: [RunConfig.Mode]?, reference: [String: [String: Double]]) {
+        (self.name, self.title, self.rows, self.columnsBy, self.columns, self.intervals) = (name, title, rows, columnsBy, columns, intervals)
+        (self.format, self.percent, self.modes, self.reference) = (format, percent, modes, reference)
     }
 
     /// A name that stays one file inside the results folder: no path separator, no leading

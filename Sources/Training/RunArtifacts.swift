@@ -46,10 +46,10 @@ struct RunArtifacts {
         try SafeTensors.write(model.stateDict(), metadata: card.metadata, to: url("model.safetensors"))
     }
 
-    /// Test predictions and metrics.
-    func writeEvaluation(_ metrics: ClassificationMetrics, predictions: String) throws {
+    /// Test predictions and metrics, with the validation record of the model tested.
+    func writeEvaluation(_ metrics: ClassificationMetrics, predictions: String, validation: ValidationRecord?) throws {
         try AtomicFile.write(Data(predictions.utf8), to: url("predictions.csv"))
-        try AtomicFile.write(try metrics.json(), to: url("metrics.json"))
+        try AtomicFile.write(try RunMetricsFile(metrics: metrics, validation: validation).json(), to: url("metrics.json"))
     }
 
     /// The report and its pictures.

@@ -218,9 +218,11 @@ public final class Trainer {
         try artifacts.writeModel(model, card: card)
         // The test split is evaluated once, on the model `select` names; model.safetensors is
         // that model, so predict and evaluate on the run folder use what the metrics describe.
+        var testedBest = false
         if c.select == .best {
             let url = runDir.appendingPathComponent("best.safetensors")
             if FileManager.default.fileExists(atPath: url.path) {
+                testedBest = true
                 _ = try model.load(try SafeTensors.read(url).tensors)
                 try artifacts.writeModel(model, card: card)
                 reporter?.note("test split evaluated on best.safetensors (best validation \(c.bestMetric.rawValue)), now model.safetensors")
@@ -230,9 +232,12 @@ public final class Trainer {
         }
         var metrics: ClassificationMetrics?
         if let evalData, !data.testIndices.isEmpty {
-            let (m, predictions) = try Evaluator.evaluate(model, data: evalData, classes: classes)
+            // Intervals seeded by the run's seed: the same run gives the same interval.
+            let (m, predictions) = try Evaluator.evaluate(model, data: evalData, classes: classes,
+                                                          bootstrap: RNG(seed: c.seed, stream: PercentileBootstrap.stream))
             metrics = m
-            try artifacts.writeEvaluation(m, predictions: predictions)
+            try artifacts.writeEvaluation(m, predictions: predictions,
+                                          validation: ValidationRecord.tested(records: log.records, config: c, testedBest: testedBest))
         }
         try artifacts.writeReport(config: c, records: log.records, metrics: metrics)
         return RunResult(runDir: runDir, records: log.records, metrics: metrics, interrupted: false)

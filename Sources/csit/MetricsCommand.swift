@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Foundation
+import TensorKit
 
 /// `csit metrics`: every table metric from a predictions CSV.
 struct MetricsCommand: ParsableCommand {
@@ -18,6 +19,16 @@ struct MetricsCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of Markdown.")
     var json = false
 
+    @Option(help: "Resamples of the percentile bootstrap for 95 % confidence intervals (0: no intervals).")
+    var bootstrap = 1000
+
+    @Option(help: "Seed of the bootstrap's resampling (the same seed gives the same intervals).")
+    var seed: UInt64 = 0
+
+    func validate() throws {
+        guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 (no intervals) or a number of resamples, not \(bootstrap)") }
+    }
+
     func run() throws {
         let file: PredictionsFile
         do { file = try PredictionsFile(contentsOf: URL(fileURLWithPath: predictions)) }
@@ -29,7 +40,12 @@ struct MetricsCommand: ParsableCommand {
             }
             positive = i
         }
-        let m = ClassificationMetrics(labels: file.labels, probabilities: file.probabilities, classes: file.classes, positive: positive)
+        var m = ClassificationMetrics(labels: file.labels, probabilities: file.probabilities, classes: file.classes, positive: positive)
+        if bootstrap > 0, !file.labels.isEmpty {
+            var rng = RNG(seed: seed, stream: PercentileBootstrap.stream)
+            m.intervals = PercentileBootstrap(resamples: bootstrap).intervals(labels: file.labels, probabilities: file.probabilities,
+                                                                              classes: file.classes.count, rng: &rng)
+        }
         if json { print(String(decoding: try m.json(), as: UTF8.self)) } else { print(m.markdown, terminator: "") }
     }
 }

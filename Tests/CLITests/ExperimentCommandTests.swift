@@ -71,6 +71,11 @@ final class ExperimentCommandTests: XCTestCase {
         XCTAssertTrue(ids.allSatisfy(store.isDone))
         let after = try FileManager.default.attributesOfItem(atPath: store.dir(ids[0]).appendingPathComponent("model.safetensors").path)[.modificationDate] as! Date
         XCTAssertEqual(stamp, after, "the finished run was not redone")
+        // metrics.json records the bootstrap intervals (no validation record: 10 % of 2 images
+        // per class holds out none, so no epoch was scored on validation).
+        let written = try JSONSerialization.jsonObject(with: Data(contentsOf: store.dir(ids[1]).appendingPathComponent("metrics.json"))) as! [String: Any]
+        XCTAssertEqual((written["intervals"] as? [String: Any])?["resamples"] as? Int, 1000)
+        XCTAssertNil(written["validation"])
         XCTAssertTrue(out.contains("| FT |"), out)
         for f in ["main.md", "main.csv", "main.tex", "main.json", "events.jsonl"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: results.appendingPathComponent(f).path), f)

@@ -98,7 +98,7 @@ final class SpecTests: XCTestCase {
         XCTAssertEqual(t.rows, .mode)
         XCTAssertEqual(t.modes, [.ft])
         XCTAssertTrue(t.percent)
-        XCTAssertEqual(t.reference["FT"]?[.macroF1], 93.0)
+        XCTAssertEqual(t.reference["FT"]?["macro_f1"], 93.0)
     }
 
     /// Found: the planner read `protocol.seeds` from the spec without its sweep values, so a
