@@ -33,6 +33,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
@@ -53,7 +54,8 @@ let package = Package(
         .target(name: "Experiments",
                 dependencies: ["Training", "Evaluation", "HistoData", "CSiTKit", "TensorKit",
                                .product(name: "Yams", package: "Yams")]),
-        .target(name: "HistoData", dependencies: ["TensorKit", "CPNG", "CImageShims"], swiftSettings: cpuFlags),
+        .target(name: "HistoData", dependencies: ["TensorKit", "CPNG", "CImageShims", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: cpuFlags),
         .target(name: "TensorKit", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
         .target(name: "NeuralKit", dependencies: ["TensorKit"], swiftSettings: cpuFlags),
         .target(name: "CSiTKit", dependencies: ["TensorKit", "NeuralKit"], swiftSettings: cpuFlags),
