@@ -3,7 +3,9 @@ import Foundation
 /// `csit status`: each run's state from the run store, joined with the scheduler's view
 /// when the runs were submitted to Slurm.
 public enum RunStatus {
-    public static func render(plan: Plan, store: RunStore) -> String {
+    /// - Parameter verify: check every file a done run recorded (models included), not only
+    ///   the ones tables read.
+    public static func render(plan: Plan, store: RunStore, verify: Bool = false) -> String {
         let subs = SlurmExecutor(options: .init(), command: RunCommand(executable: "", specPath: "", overrides: []), store: store).submissions()
         var latest: [String: (SlurmExecutor.Submission, Int)] = [:]
         for s in subs { for (i, r) in s.runs.enumerated() { latest[r] = (s, i) } }
@@ -32,9 +34,14 @@ public enum RunStatus {
                 detail += (detail.isEmpty ? "" : "; ") + (local.message ?? "") + " — log: " + logPath(r.id, store: store, submission: latest[r.id])
             }
             if local.state == .notStarted && latest[r.id] == nil { state = "not submitted" }
-            if local.state == .done && !store.isComplete(r.id) {
-                state = "damaged"
-                detail = "metrics.json missing or unreadable; csit run re-evaluates it from its last checkpoint"
+            if local.state == .done {
+                // Every recorded file when asked to verify; the files tables read otherwise.
+                let damaged = store.damagedFiles(r.id, only: verify ? nil : RunStore.keyFiles(ssl: r.config.mode == .ssl))
+                if !damaged.isEmpty || !store.isComplete(r.id) {
+                    state = "damaged"
+                    detail = (damaged.isEmpty ? "metrics.json missing or unreadable" : damaged.joined(separator: ", ") + " since it finished")
+                        + "; csit run re-evaluates it from its last checkpoint"
+                }
             }
             counts[state, default: 0] += 1
             lines.append("\(r.id)  \(r.config.mode.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))  \(state)" + (detail.isEmpty ? "" : ": \(detail)"))

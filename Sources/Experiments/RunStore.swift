@@ -47,11 +47,14 @@ public struct RunStore: Sendable {
 
     public func isDone(_ id: String) -> Bool { status(id).state == .done }
 
-    /// Done, with the results a run of its mode leaves: a downstream run whose metrics.json is
-    /// missing or damaged is not complete, and running it again re-evaluates it from its
-    /// final checkpoint.
+    /// Done, with the results a run of its mode leaves, as they were when it finished: a
+    /// downstream run whose metrics.json or predictions.csv is missing, unreadable or differs
+    /// from the hash recorded at its finish (an SSL run: its model.safetensors) is not
+    /// complete, and running it again re-evaluates it from its final checkpoint.
     public func isComplete(_ id: String) -> Bool {
-        isDone(id) && (config(id)?.mode == .ssl || metrics(id) != nil)
+        guard isDone(id) else { return false }
+        let ssl = config(id)?.mode == .ssl
+        return (ssl || metrics(id) != nil) && damagedFiles(id, only: Self.keyFiles(ssl: ssl)).isEmpty
     }
 
     public func setStatus(_ id: String, _ state: State, message: String? = nil) throws {

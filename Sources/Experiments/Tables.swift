@@ -94,7 +94,8 @@ public struct ResultTable {
         // gets its own rows when the table holds several (and modes are not the columns).
         let severalModes = Set(included.map(\.config.mode)).count > 1 && t.columnsBy != .mode
         for run in included {
-            let m = store.metrics(run.id)
+            // Only what a finished run left, as it left it (hashes recorded at its finish).
+            let m = store.isComplete(run.id) ? store.metrics(run.id) : nil
             if m == nil { g.missing.append(run.id) }
             for l in run.labels {
                 var key = rowKey(l, kind: t.rows)

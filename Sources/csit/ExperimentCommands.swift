@@ -222,7 +222,10 @@ struct TableCommand: ParsableCommand {
         guard !missing.isEmpty else { return }
         for id in missing {
             let state = store.status(id).state
-            let why = state == .done ? "done, but its metrics.json cannot be read (csit run re-evaluates it)" : state.rawValue
+            let damaged = store.damagedFiles(id, only: RunStore.keyFiles(ssl: false))
+            let why = state != .done ? state.rawValue
+                : "done, but " + (damaged.isEmpty ? "its metrics.json cannot be read" : damaged.joined(separator: ", ") + " since it finished")
+                  + " (csit run re-evaluates it)"
             FileHandle.standardError.write(Data("missing from the tables: \(id) (\(why))\n".utf8))
         }
         FileHandle.standardError.write(Data("\(missing.count) planned run(s) missing; --allow-partial writes the tables anyway\n".utf8))
@@ -247,8 +250,11 @@ struct StatusCommand: ParsableCommand {
                                                     discussion: "Example:\n  csit status experiments/demo.yaml")
     @OptionGroup var options: SpecOptions
 
+    @Flag(help: "Check every file of each done run against the hashes recorded when it finished, models included (without it, the files tables read).")
+    var verify = false
+
     func run() throws {
         let (_, plan, store) = try options.planned(checkPaths: false)
-        print(RunStatus.render(plan: plan, store: store), terminator: "")
+        print(RunStatus.render(plan: plan, store: store, verify: verify), terminator: "")
     }
 }

@@ -160,6 +160,40 @@ final class CommandSuccessTests: XCTestCase {
         (status, out) = try CLIRunner.run(["run", spec])
         XCTAssertEqual(status, 0, out)
         XCTAssertEqual(try Data(contentsOf: metrics), good, "the same metrics, re-evaluated")
+        try assertResultHashesGuard(spec: spec, results: results, runs: runs, metrics: metrics, good: good)
+    }
+
+    /// Each finished run records its files' hashes (checkable with sha256sum -c); a metrics.json
+    /// edited into another valid number drops out of the table and is re-evaluated; a changed
+    /// model is found by status --verify.
+    func assertResultHashesGuard(spec: String, results: URL, runs: [String], metrics: URL, good: Data) throws {
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        check.arguments = ["--quiet", "-c", "results.sha256"]
+        check.currentDirectoryURL = results.appendingPathComponent("runs/\(runs[0])")
+        try check.run()
+        check.waitUntilExit()
+        XCTAssertEqual(check.terminationStatus, 0, "sha256sum -c results.sha256")
+        let text = String(decoding: good, as: UTF8.self)
+        let edited = text.replacingOccurrences(of: #""accuracy" : [0-9.e-]+"#, with: "\"accuracy\" : 0.999", options: .regularExpression)
+        XCTAssertNotEqual(edited, text)
+        try Data(edited.utf8).write(to: metrics)
+        var (status, out) = try CLIRunner.run(["table", spec])
+        XCTAssertEqual(status, 3, out)
+        XCTAssertTrue(out.contains("missing from the tables: \(runs[0]) (done, but metrics.json (changed) since it finished"), out)
+        (status, out) = try CLIRunner.run(["status", spec])
+        XCTAssertTrue(out.contains("\(runs[0])  ft      damaged: metrics.json (changed) since it finished"), out)
+        (status, out) = try CLIRunner.run(["run", spec])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertEqual(try Data(contentsOf: metrics), good, "re-evaluated from the final checkpoint")
+        let model = try FileHandle(forWritingTo: results.appendingPathComponent("runs/\(runs[1])/model.safetensors"))
+        try model.seekToEnd()
+        try model.write(contentsOf: Data([0]))
+        try model.close()
+        (status, out) = try CLIRunner.run(["status", spec])
+        XCTAssertFalse(out.contains("damaged"), "models are checked by --verify only: \(out)")
+        (status, out) = try CLIRunner.run(["status", spec, "--verify"])
+        XCTAssertTrue(out.contains("\(runs[1])  ft      damaged: model.safetensors (changed) since it finished"), out)
     }
 
     /// The sbatch scripts, without a cluster: one job for the SSL pretraining, one array for
