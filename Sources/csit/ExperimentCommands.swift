@@ -30,8 +30,14 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Plan without checking that dataset and checkpoint paths exist (to cost a spec before its data is in place).")
     var noCheckPaths = false
 
+    @Flag(help: "Decode every image of every dataset the plan reads, in parallel, and list each file that does not decode (exit \(dataProblemStatus)).")
+    var checkImages = false
+
+    @OptionGroup var engine: EngineOptions
+
     func run() throws {
         // A missing dataset root planned "0 image-steps" and exited 0; only csit run said why.
+        engine.apply()
         let (_, plan, store) = try options.planned(checkPaths: !noCheckPaths)
         for t in ResultTable.make(plan, store: store) {
             for row in t.referenceRows where !t.rows.contains(row) {
@@ -40,6 +46,30 @@ struct PlanCommand: ParsableCommand {
         }
         for w in plan.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         print(plan.render(store: store, imagesPerSecond: ThroughputMemory.last(store: store)), terminator: "")
+        if checkImages { try Self.decodeEveryImage(plan) }
+    }
+
+    /// Decodes every image of the plan's datasets and names every file that does not decode,
+    /// all datasets first, then exits `dataProblemStatus` if there was one: a corrupt image was
+    /// found only at evaluation, after a full epoch.
+    static func decodeEveryImage(_ plan: Plan) throws {
+        var bad = 0, images = 0
+        // Each file once: the SSL root is often a link to a labeled root (nct.yaml).
+        var seen = Set<String>()
+        for listed in plan.datasets {
+            let real = listed.dataset.root.resolvingSymlinksInPath().path
+            let unseen = listed.dataset.filter { seen.insert(real + "/" + $0.path).inserted }
+            let check = DecodeProgress.check(unseen)
+            images += unseen.samples.count
+            bad += check.badFiles.count
+            for f in check.badFiles { FileHandle.standardError.write(Data("bad image: \(f.path): \(f.reason)\n".utf8)) }
+        }
+        let summary = "checked \(images) images in \(plan.datasets.count) dataset(s): "
+        guard bad == 0 else {
+            FileHandle.standardError.write(Data((summary + "\(bad) do not decode\n").utf8))
+            throw ExitCode(dataProblemStatus)
+        }
+        print(summary + "every image decodes")
     }
 }
 
