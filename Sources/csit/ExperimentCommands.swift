@@ -24,7 +24,11 @@ struct SpecOptions: ParsableArguments {
 /// `csit plan`: the run graph of a spec.
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "plan", abstract: "Expand a spec into its run graph and print it with counts and cost.",
-                                                    discussion: "Example:\n  csit plan experiments/demo.yaml --set train.lr=1e-3,3e-3")
+                                                    discussion: """
+                                                    Examples:
+                                                      csit plan experiments/demo.yaml --set train.lr=1e-3,3e-3
+                                                      csit plan experiments/nct.yaml --check-images --threads 16
+                                                    """)
     @OptionGroup var options: SpecOptions
 
     @Flag(help: "Plan without checking that dataset and checkpoint paths exist (to cost a spec before its data is in place).")
