@@ -32,6 +32,7 @@ extension Plan {
             s += independent.isEmpty || sslRuns.isEmpty ? "" : "\n"
             for r in independent { s += line(r) + "\n" }
         }
+        s += renderDatasets()
         return s
     }
 }

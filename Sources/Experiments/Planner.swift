@@ -44,8 +44,12 @@ public struct RunLabel: Codable, Equatable, Hashable, Sendable {
 public struct Plan {
     public var spec: ExperimentSpec
     public var runs: [PlannedRun]
-    /// What the plan would run but probably should not (warm-up as long as training).
+    /// What the plan would run but probably should not (warm-up as long as training, counts
+    /// that differ from the public dataset a root is).
     public var warnings: [String] = []
+    /// Every distinct dataset the plan reads (training, fixed test and SSL roots), listed but
+    /// not decoded, in first-use order; roots that do not exist are left out.
+    public var datasets: [DatasetCheck] = []
 
     public var sslRuns: [PlannedRun] { runs.filter { $0.config.mode == .ssl } }
     public func run(_ id: String) -> PlannedRun? { runs.first { $0.id == id || $0.id.hasPrefix(id) } }
@@ -58,7 +62,7 @@ public struct Plan {
         var hashes = DataHashes()
         var warnings = Set<String>()
         /// Adds a run (or a label to the identical run already planned) and returns its id.
-        func add(_ settings: RunSettings, dependsOn: String?, label: RunLabel) throws -> String {
+        func add(_ settings: RunSettings, dependsOn: String?, label: RunLabel, tree: SpecValue) throws -> String {
             var config = settings.config
             if let d = dependsOn { config.initCheckpoint = RunIdentity.plannedPrefix + d }
             let source = "\(spec.file): \(label.mode) run (seed \(label.seed)\(label.sweep.isEmpty ? "" : ", " + label.sweep))"
@@ -74,6 +78,12 @@ public struct Plan {
                 throw SpecError.setting(at.map { "\($0.location) \($0.path) (\(label.mode) run)" } ?? source, e.description)
             }
             let (dataHash, images) = try hashes.hash(config)
+            // A dataset that cannot train (one class) is refused here, with the key that names it.
+            for (path, check) in try hashes.checks(config, tree: tree) {
+                let at = tree.value(at: path).map { "\($0.location) \(path.joined(separator: "."))" } ?? spec.file
+                if config.mode != .ssl, let problem = check.problems.first { throw SpecError.setting(at, problem) }
+                for w in check.warnings { warnings.insert("\(at): \(w)") }
+            }
             // Checks that would stop (or hollow out) a run once it starts, made here instead.
             if config.mode != .ssl, !config.groupByPatient, let (name, count) = hashes.smallestClass(config) {
                 if let k = config.folds, count < k {
@@ -107,7 +117,7 @@ public struct Plan {
                 var sslID: String?
                 if d.pretrains {
                     sslID = try add(try Resolver.sslSettings(tree, seed: seed), dependsOn: nil,
-                                    label: RunLabel(mode: "ssl", fold: nil, zoom: nil, labelFraction: 1, seed: seed, sweep: point.label))
+                                    label: RunLabel(mode: "ssl", fold: nil, zoom: nil, labelFraction: 1, seed: seed, sweep: point.label), tree: tree)
                 }
                 for mode in d.modes { for fold in p.foldList { for zoom in p.zoomList { for fraction in p.labelFractions {
                     var s = try Resolver.downstreamSettings(tree, mode: mode, seed: seed, fold: fold, zoom: zoom, labelFraction: fraction)
@@ -116,20 +126,20 @@ public struct Plan {
                         if let ck = d.ssl?.checkpoint { s.config.initCheckpoint = ck } else { dep = sslID }
                     }
                     _ = try add(s, dependsOn: dep, label: RunLabel(mode: mode.rawValue, fold: fold, zoom: zoom, labelFraction: fraction,
-                                                                   seed: seed, sweep: point.label))
+                                                                   seed: seed, sweep: point.label), tree: tree)
                 } } } }
             }
         }
-        return Plan(spec: spec, runs: runs, warnings: warnings.sorted())
+        return Plan(spec: spec, runs: runs, warnings: warnings.sorted(), datasets: hashes.listed)
     }
 }
 
 /// The data hashes of a plan's runs, each dataset listed once and each split made once.
 struct DataHashes {
     private var datasets: [String: Dataset] = [:]
+    private var order: [String] = []
     private var splits: [String: (String, Int)] = [:]
     private var smallest: [String: (String, Int)] = [:]
-    private var testCounts: [String: Int] = [:]
 
     /// `RunData.contentHash` of the run's data; a missing dataset folder hashes its path
     /// only, so a spec can be planned before its data is in place.
@@ -138,25 +148,39 @@ struct DataHashes {
                         c.folds.map(String.init) ?? "", String(c.groupByPatient), c.testFraction.map { "\($0)" } ?? "",
                         c.testRoot ?? "-", String(c.splitSeed)].joined(separator: "|")
         if let h = splits[splitKey] { return h }
-        guard FileManager.default.fileExists(atPath: c.root) else { return (SHA256.hex("missing:" + c.root), 0) }
-        let datasetKey = "\(c.root)|\(c.dataset.rawValue)|\(c.task.rawValue)"
-        if datasets[datasetKey] == nil { datasets[datasetKey] = try Dataset.load(c.dataset, root: URL(fileURLWithPath: c.root), task: c.task) }
-        let h = try RunData.contentHash(c, dataset: datasets[datasetKey]!)
+        guard let dataset = try list(c.root, c) else { return (SHA256.hex("missing:" + c.root), 0) }
+        let h = try RunData.contentHash(c, dataset: dataset)
         splits[splitKey] = h
         return h
     }
 
-    /// The images of a run's fixed test folder (nil without one or before it exists); listed
-    /// once per folder.
+    /// The images of a run's fixed test folder (nil without one or before it exists).
     mutating func testImages(_ c: RunConfig) throws -> Int? {
-        guard let root = c.testRoot, FileManager.default.fileExists(atPath: root) else { return nil }
-        let key = "\(root)|\(c.dataset.rawValue)|\(c.task.rawValue)|\(c.zoom ?? "")"
-        if let n = testCounts[key] { return n }
-        let d = try Dataset.load(c.dataset, root: URL(fileURLWithPath: root), task: c.task)
-        let n = d.samples.filter { c.zoom == nil || $0.zoom == c.zoom }.count
-        testCounts[key] = n
-        return n
+        guard let root = c.testRoot, let d = try list(root, c) else { return nil }
+        return d.samples.filter { c.zoom == nil || $0.zoom == c.zoom }.count
     }
+
+    /// The dataset at `root` in `c`'s layout, listed once; nil when `root` does not exist.
+    mutating func list(_ root: String, _ c: RunConfig) throws -> Dataset? {
+        let key = "\(root)|\(c.dataset.rawValue)|\(c.task.rawValue)"
+        if let d = datasets[key] { return d }
+        guard FileManager.default.fileExists(atPath: root) else { return nil }
+        let d = try Dataset.load(c.dataset, root: URL(fileURLWithPath: root), task: c.task)
+        datasets[key] = d
+        order.append(key)
+        return d
+    }
+
+    /// The listing checks of a run's datasets (its root, and its fixed test root), each with
+    /// the spec key that sets it; roots that do not exist are skipped.
+    mutating func checks(_ c: RunConfig, tree: SpecValue) throws -> [(key: [String], check: DatasetCheck)] {
+        var roots = [(c.mode == .ssl && tree.value(at: ["ssl", "dataset", "root"]) != nil ? ["ssl", "dataset", "root"] : ["dataset", "root"], c.root)]
+        if let t = c.testRoot, c.mode != .ssl { roots.append((["dataset", "test_root"], t)) }
+        return try roots.compactMap { key, root in try list(root, c).map { (key, DatasetCheck(listing: $0)) } }
+    }
+
+    /// Every dataset listed, in first-use order.
+    var listed: [DatasetCheck] { order.map { DatasetCheck(listing: datasets[$0]!) } }
 
     /// The least populated class of a run's (zoom-filtered) dataset, once it has been listed;
     /// counted once per dataset and zoom.

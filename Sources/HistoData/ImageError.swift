@@ -7,14 +7,24 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
     /// More pixels than `ImageDecoder.maxPixels`, known from the header alone.
     case tooLarge(path: String, width: Int, height: Int, limit: Int)
 
-    public var description: String {
+    public var description: String { "\(path): \(reason)" }
+
+    /// The file the error is about.
+    public var path: String {
         switch self {
-        case let .unreadable(p, r): return "\(p): cannot read the file: \(r)"
-        case .empty(let p): return "\(p): the file is empty (0 bytes)"
-        case .unsupportedFormat(let p): return "\(p): not a PNG, JPEG or TIFF image (unrecognised header)"
-        case let .corrupt(p, f, r): return "\(p): corrupt or truncated \(f): \(r)"
-        case let .tooLarge(p, w, h, limit):
-            return "\(p): \(w) × \(h) pixels is more than the \(limit) an image may have (raise CSIT_MAX_IMAGE_PIXELS to read it)"
+        case .unreadable(let p, _), .empty(let p), .unsupportedFormat(let p), .corrupt(let p, _, _), .tooLarge(let p, _, _, _): return p
+        }
+    }
+
+    /// What is wrong with the file, without its path.
+    public var reason: String {
+        switch self {
+        case let .unreadable(_, r): return "cannot read the file: \(r)"
+        case .empty: return "the file is empty (0 bytes)"
+        case .unsupportedFormat: return "not a PNG, JPEG or TIFF image (unrecognised header)"
+        case let .corrupt(_, f, r): return "corrupt or truncated \(f): \(r)"
+        case let .tooLarge(_, w, h, limit):
+            return "\(w) × \(h) pixels is more than the \(limit) an image may have (raise CSIT_MAX_IMAGE_PIXELS to read it)"
         }
     }
 }

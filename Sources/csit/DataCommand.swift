@@ -8,8 +8,8 @@ extension BreakHisTask: ExpressibleByArgument {}
 /// `csit data …`: datasets, splits and the bundled sample set.
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "data", abstract: "Describe datasets, write split manifests, build the bundled sample set.",
-        subcommands: [Describe.self, Split.self, Sample.self])
+        commandName: "data", abstract: "Describe and check datasets, write split manifests, build the bundled sample set.",
+        subcommands: [Describe.self, Check.self, Split.self, Sample.self])
 
     struct DatasetOptions: ParsableArguments {
         @Option(help: "Layout: \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")).")

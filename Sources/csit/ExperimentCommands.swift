@@ -24,7 +24,11 @@ struct SpecOptions: ParsableArguments {
 /// `csit plan`: the run graph of a spec.
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "plan", abstract: "Expand a spec into its run graph and print it with counts and cost.",
-                                                    discussion: "Example:\n  csit plan experiments/demo.yaml --set train.lr=1e-3,3e-3")
+                                                    discussion: """
+                                                    Examples:
+                                                      csit plan experiments/demo.yaml --set train.lr=1e-3,3e-3
+                                                      csit plan experiments/nct.yaml --check-images --threads 16
+                                                    """)
     @OptionGroup var options: SpecOptions
 
     @Flag(help: "Plan without checking that dataset and checkpoint paths exist (to cost a spec before its data is in place).")
@@ -33,8 +37,14 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Skip the wall-clock estimate (and the few seconds of calibration a new model size takes).")
     var noEstimate = false
 
+    @Flag(help: "Decode every image of every dataset the plan reads, in parallel, and list each file that does not decode (exit \(dataProblemStatus)).")
+    var checkImages = false
+
+    @OptionGroup var engine: EngineOptions
+
     func run() throws {
         // A missing dataset root planned "0 image-steps" and exited 0; only csit run said why.
+        engine.apply()
         let (_, plan, store) = try options.planned(checkPaths: !noCheckPaths)
         for t in ResultTable.make(plan, store: store) {
             for row in t.referenceRows where !t.rows.contains(row) {
@@ -43,14 +53,39 @@ struct PlanCommand: ParsableCommand {
         }
         for w in plan.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         print(plan.render(store: store), terminator: "")
-        guard !noEstimate else { return }
-        let calibration = Calibration(threads: ComputeContext.default.threads)
-        let estimate = try PlanEstimate.make(plan, store: store, threads: calibration.threads) { model, workload in
-            calibration.gflopsPerSecond(model, workload) { what in
-                FileHandle.standardError.write(Data("calibrating this machine: \(what) (once; cached in \(calibration.url.path))\n".utf8))
+        if !noEstimate {
+            let calibration = Calibration(threads: ComputeContext.default.threads)
+            let estimate = try PlanEstimate.make(plan, store: store, threads: calibration.threads) { model, workload in
+                calibration.gflopsPerSecond(model, workload) { what in
+                    FileHandle.standardError.write(Data("calibrating this machine: \(what) (once; cached in \(calibration.url.path))\n".utf8))
+                }
             }
+            print("\n" + estimate.render(), terminator: "")
         }
-        print("\n" + estimate.render(), terminator: "")
+        if checkImages { try Self.decodeEveryImage(plan) }
+    }
+
+    /// Decodes every image of the plan's datasets and names every file that does not decode,
+    /// all datasets first, then exits `dataProblemStatus` if there was one: a corrupt image was
+    /// found only at evaluation, after a full epoch.
+    static func decodeEveryImage(_ plan: Plan) throws {
+        var bad = 0, images = 0
+        // Each file once: the SSL root is often a link to a labeled root (nct.yaml).
+        var seen = Set<String>()
+        for listed in plan.datasets {
+            let real = listed.dataset.root.resolvingSymlinksInPath().path
+            let unseen = listed.dataset.filter { seen.insert(real + "/" + $0.path).inserted }
+            let check = DecodeProgress.check(unseen)
+            images += unseen.samples.count
+            bad += check.badFiles.count
+            for f in check.badFiles { FileHandle.standardError.write(Data("bad image: \(f.path): \(f.reason)\n".utf8)) }
+        }
+        let summary = "checked \(images) images in \(plan.datasets.count) dataset(s): "
+        guard bad == 0 else {
+            FileHandle.standardError.write(Data((summary + "\(bad) do not decode\n").utf8))
+            throw ExitCode(dataProblemStatus)
+        }
+        print(summary + "every image decodes")
     }
 }
 
