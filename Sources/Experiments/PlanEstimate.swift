@@ -51,6 +51,8 @@ public struct PlanEstimate: Sendable {
     /// One line per mode, in the order modes first appear in the plan.
     public var lines: [Line]
     public var threads: Int
+    /// Runs whose data is not in place and not a public dataset of known size: not costed.
+    public var uncosted = 0
 
     public var seconds: Double { lines.map(\.seconds).reduce(0, +) }
     public var coreHours: Double { seconds * Double(threads) / 3600 }
@@ -65,7 +67,9 @@ public struct PlanEstimate: Sendable {
     public static func make(_ plan: Plan, store: RunStore, threads: Int,
                             rate: (CSiTConfig, CSiTConfig.Workload) -> Double) throws -> PlanEstimate {
         var lines: [Line] = []
+        var uncosted = 0
         for r in plan.runs where !store.isDone(r.id) {
+            guard r.images.train > 0 else { uncosted += 1; continue }
             let model = try r.config.modelConfig()
             let w = workload(r.config.mode)
             let trainGF = Double(r.images.train * r.config.epochs) * model.gflopPerImage(w)
@@ -79,12 +83,13 @@ public struct PlanEstimate: Sendable {
                 lines.append(Line(mode: mode, runs: 1, seconds: seconds))
             }
         }
-        return PlanEstimate(lines: lines, threads: threads)
+        return PlanEstimate(lines: lines, threads: threads, uncosted: uncosted)
     }
 
     /// `estimate on this machine (2 threads): …` with a line per mode and the total.
     public func render() -> String {
-        guard !lines.isEmpty else { return "estimate: nothing to run\n" }
+        let note = uncosted == 0 ? "" : "  not costed: \(uncosted) run\(uncosted == 1 ? "" : "s") whose data is not in place (no known size)\n"
+        guard !lines.isEmpty else { return "estimate: nothing to run\n" + note }
         var s = "estimate on this machine (\(threads) thread\(threads == 1 ? "" : "s"), runs one after another; "
             + "from FLOPs per image and a measured rate):\n"
         let width = Swift.max(lines.map(\.mode.count).max() ?? 0, 5)
@@ -95,7 +100,7 @@ public struct PlanEstimate: Sendable {
         for l in lines { s += row(l.mode, l.runs, l.seconds) }
         s += row("total", lines.map(\.runs).reduce(0, +), seconds)
         s += String(format: coreHours < 10 ? "  %.2f core-hours\n" : "  %.0f core-hours\n", coreHours)
-        return s
+        return s + note
     }
 }
 

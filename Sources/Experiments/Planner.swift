@@ -56,10 +56,13 @@ public struct Plan {
 
     /// Expands the spec: sweep points × seeds × modes × folds × zooms × label fractions,
     /// sharing one SSL pretraining per (sweep point, seed) and deduplicating identical runs.
-    public static func make(_ spec: ExperimentSpec) throws -> Plan {
+    ///
+    /// - Parameter assumedImages: the image count to cost a dataset that is not in place and
+    ///   has no published size (the unlabeled set); nil leaves such runs uncosted.
+    public static func make(_ spec: ExperimentSpec, assumedImages: Int? = nil) throws -> Plan {
         var runs: [PlannedRun] = []
         var index: [String: Int] = [:]
-        var hashes = DataHashes()
+        var hashes = DataHashes(assumedImages: assumedImages)
         var warnings = Set<String>()
         /// Adds a run (or a label to the identical run already planned) and returns its id.
         func add(_ settings: RunSettings, dependsOn: String?, label: RunLabel, tree: SpecValue) throws -> String {
@@ -136,10 +139,14 @@ public struct Plan {
 
 /// The data hashes of a plan's runs, each dataset listed once and each split made once.
 struct DataHashes {
+    /// What a missing dataset without a published size is costed at (nil: 0 images).
+    let assumedImages: Int?
     private var datasets: [String: Dataset] = [:]
     private var order: [String] = []
     private var splits: [String: (String, Int)] = [:]
     private var smallest: [String: (String, Int)] = [:]
+
+    init(assumedImages: Int? = nil) { self.assumedImages = assumedImages }
 
     /// `RunData.contentHash` of the run's data; a missing dataset folder hashes its path
     /// only, so a spec can be planned before its data is in place.
@@ -148,7 +155,11 @@ struct DataHashes {
                         c.folds.map(String.init) ?? "", String(c.groupByPatient), c.testFraction.map { "\($0)" } ?? "",
                         c.testRoot ?? "-", String(c.splitSeed)].joined(separator: "|")
         if let h = splits[splitKey] { return h }
-        guard let dataset = try list(c.root, c) else { return (SHA256.hex("missing:" + c.root), 0) }
+        guard let dataset = try list(c.root, c) else {
+            // Costed at the public dataset's published count when the root names one.
+            let known = c.mode == .ssl ? nil : KnownDataset.expectedImages(root: c.root, kind: c.dataset, zoom: c.zoom)
+            return (SHA256.hex("missing:" + c.root), known ?? assumedImages ?? 0)
+        }
         let h = try RunData.contentHash(c, dataset: dataset)
         splits[splitKey] = h
         return h
@@ -156,7 +167,8 @@ struct DataHashes {
 
     /// The images of a run's fixed test folder (nil without one or before it exists).
     mutating func testImages(_ c: RunConfig) throws -> Int? {
-        guard let root = c.testRoot, let d = try list(root, c) else { return nil }
+        guard let root = c.testRoot else { return nil }
+        guard let d = try list(root, c) else { return KnownDataset.expectedImages(root: root, kind: c.dataset, zoom: c.zoom) }
         return d.samples.filter { c.zoom == nil || $0.zoom == c.zoom }.count
     }
 

@@ -48,6 +48,18 @@ public struct KnownDataset: Sendable, Equatable {
         }
     }
 
+    /// The published image count of the dataset a root names, for costing a plan before the
+    /// data is in place: NCT by the folder name, BreakHis by its layout (one magnification's
+    /// images when `zoom` is given); nil for any other root (the unlabeled set is the user's).
+    public static func expectedImages(root: String, kind: DatasetKind, zoom: String? = nil) -> Int? {
+        let folder = URL(fileURLWithPath: root).standardizedFileURL.lastPathComponent.lowercased()
+        guard let k = all.first(where: { k in
+            k.kind == .breakhis ? kind == .breakhis : (kind == .nct || kind == .imageFolder) && k.folders.contains { $0.lowercased() == folder }
+        }) else { return nil }
+        if let zoom, let i = BreakHis.magnifications.firstIndex(of: zoom), i < k.magnifications.count { return k.magnifications[i] }
+        return k.images
+    }
+
     /// A warning naming expected and found counts when `dataset` differs from this dataset's
     /// published counts; nil when they agree.
     public func mismatch(_ dataset: Dataset) -> String? {

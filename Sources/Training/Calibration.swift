@@ -9,7 +9,7 @@ import TensorKit
 /// cached in `calibration.json` under the user's cache folder (`CSIT_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/csit`, else `~/.cache/csit`), keyed by host, threads, compute version,
 /// architecture and workload. A calibration takes about a second for the demo's model and
-/// a few seconds for csit-compact at 224 px.
+/// about ten seconds for csit-compact at 224 px.
 public struct Calibration: Sendable {
     /// The cache file.
     public let url: URL
@@ -43,7 +43,8 @@ public struct Calibration: Sendable {
         let k = key(c, w)
         var cache = (try? JSONDecoder().decode([String: Double].self, from: Data(contentsOf: url))) ?? [:]
         if let r = cache[k], r.isFinite, r > 0 { return r }
-        measuring?("\(c.preset) at \(c.imageSize) px, \(w.rawValue), \(threads) thread\(threads == 1 ? "" : "s")")
+        measuring?("\(c.preset) at \(c.imageSize) px\(c.representationSize.map { " (R \($0))" } ?? ""), \(w.rawValue), "
+                   + "\(threads) thread\(threads == 1 ? "" : "s")")
         let r = ComputeContext.current.with(threads: threads).run { Self.measure(c, w) }
         cache[k] = r
         try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -53,10 +54,12 @@ public struct Calibration: Sendable {
         return r
     }
 
-    /// Times the fastest of three steps after one warm-up, on a batch of four random images.
+    /// Times the fastest of three steps after one warm-up, on random images: as many as
+    /// make a step of about 8 GFLOP (4 to 32), because small models run far below their
+    /// training batches' rate on a batch of four (the demo's SSL was overestimated by half).
     static func measure(_ c: CSiTConfig, _ w: CSiTConfig.Workload) -> Double {
         var rng = RNG(seed: 0, stream: "calibration")
-        let batch = 4
+        let batch = Swift.min(32, Swift.max(4, Int((8 / c.gflopPerImage(w)).rounded(.up))))
         let model = CSiTModel(config: c, mode: w == .ssl ? .ssl : .finetune(classes: 9), rng: &rng)
         let images = Tensor.normal([w == .ssl ? 2 * batch : batch, 3, c.imageSize, c.imageSize], rng: &rng)
         let labels = (0..<batch).map { $0 % 9 }

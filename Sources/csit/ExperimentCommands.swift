@@ -37,6 +37,9 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Skip the wall-clock estimate (and the few seconds of calibration a new model size takes).")
     var noEstimate = false
 
+    @Option(help: "With --no-check-paths: cost a dataset that is not in place and has no published size (the unlabeled set) at N images.")
+    var assumeImages: Int?
+
     @Flag(help: "Decode every image of every dataset the plan reads, in parallel, and list each file that does not decode (exit \(dataProblemStatus)).")
     var checkImages = false
 
@@ -45,7 +48,8 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         // A missing dataset root planned "0 image-steps" and exited 0; only csit run said why.
         engine.apply()
-        let (_, plan, store) = try options.planned(checkPaths: !noCheckPaths)
+        let spec = try options.load(checkPaths: !noCheckPaths)
+        let (plan, store) = (try Plan.make(spec, assumedImages: assumeImages), RunStore(root: spec.resultsDir))
         for t in ResultTable.make(plan, store: store) {
             for row in t.referenceRows where !t.rows.contains(row) {
                 throw ValidationError("table \(t.name): reference row '\(row)' matches no row of the plan (rows: \(t.rows.joined(separator: ", ")))")

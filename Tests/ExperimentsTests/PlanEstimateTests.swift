@@ -1,6 +1,7 @@
 import CSiTKit
 import Experiments
 import Foundation
+import HistoData
 import Training
 import XCTest
 
@@ -67,5 +68,33 @@ final class PlanEstimateTests: XCTestCase {
         let ft = try XCTUnwrap(try plan(validation: 0).runs.first { $0.config.mode == .ft })
         XCTAssertEqual(ft.images.validation, 0)
         XCTAssertEqual(ft.images.train, 18)
+    }
+
+    /// Before the data is in place, the public datasets are costed at their published
+    /// counts (NCT by folder name), the user's unlabeled set at --assume-images or not at all.
+    func testMissingPublicDatasetsAreCostedAtTheirPublishedCounts() throws {
+        let y = """
+        name: paper
+        dataset: {kind: nct, root: /nonexistent/NCT-CRC-HE-100K, test_root: /nonexistent/CRC-VAL-HE-7K}
+        protocol: {seeds: [0]}
+        ssl:
+          dataset: {kind: unlabeled, root: /nonexistent/unlabeled}
+        modes: [ssl-ft]
+        """
+        let spec = try ExperimentSpec.parse(y, file: "paper.yaml", checkPaths: false)
+        let plan = try Plan.make(spec)
+        let run = try XCTUnwrap(plan.runs.first { $0.config.mode == .sslft })
+        XCTAssertEqual(run.images.train, 90_000, "100,000 less the 10 % validation split")
+        XCTAssertEqual(run.images.test, 7_180)
+        XCTAssertEqual(plan.sslRuns.first?.images.train, 0)
+        let store = RunStore(root: URL(fileURLWithPath: "/nonexistent/results"))
+        let e = try PlanEstimate.make(plan, store: store, threads: 2) { _, _ in 100 }
+        XCTAssertEqual(e.uncosted, 1)
+        XCTAssertTrue(e.render().contains("not costed: 1 run whose data is not in place"), e.render())
+        let assumed = try Plan.make(spec, assumedImages: 600_000)
+        XCTAssertEqual(assumed.sslRuns.first?.images.train, 600_000)
+        XCTAssertEqual(try PlanEstimate.make(assumed, store: store, threads: 2) { _, _ in 100 }.uncosted, 0)
+        XCTAssertEqual(KnownDataset.expectedImages(root: "/d/BreaKHis_v1", kind: .breakhis, zoom: "400X"), 1_820)
+        XCTAssertNil(KnownDataset.expectedImages(root: "/d/my-tiles", kind: .nct))
     }
 }
