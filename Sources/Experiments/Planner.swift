@@ -95,7 +95,8 @@ public struct Plan {
                 }
             }
             let read = RunImages(config, listed: images, testRoot: try hashes.testImages(config))
-            if images > 0, read.train < config.batchSize {
+            // Only for data in place: a missing public dataset is costed at its published count.
+            if images > 0, read.train < config.batchSize, FileManager.default.fileExists(atPath: config.root) {
                 throw SpecError.setting(source, "batch_size = \(config.batchSize), but the training split holds about \(read.train) images "
                                         + "(fewer than one batch)")
             }
@@ -133,7 +134,26 @@ public struct Plan {
                 } } } }
             }
         }
-        return Plan(spec: spec, runs: runs, warnings: warnings.sorted(), datasets: hashes.listed)
+        let plan = Plan(spec: spec, runs: runs, warnings: warnings.sorted(), datasets: hashes.listed)
+        try plan.checkReferenceRows()
+        return plan
+    }
+}
+
+extension Plan {
+    /// Every reference row of a table is a row the plan gives it: a reference that matches
+    /// nothing was silently left out of the Δ column.
+    ///
+    /// - Throws: `SpecError.range` at the reference entry, naming the rows there are.
+    func checkReferenceRows() throws {
+        let entries = spec.tree["tables"]?.sequenceItems ?? []
+        for (i, t) in spec.tables.enumerated() where i < entries.count {
+            let rows = ResultTable.groups(t, plan: self, store: nil).order
+            for (row, value) in entries[i]["reference"]?.pairs ?? [] where !rows.contains(row) {
+                throw SpecError.range(value.location, path: "tables[\(i)].reference", value: row,
+                                      expected: "a row of the table (rows: \(rows.joined(separator: ", ")))")
+            }
+        }
     }
 }
 

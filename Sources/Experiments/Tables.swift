@@ -43,8 +43,6 @@ public struct ResultTable {
     public var percent: Bool
     /// Planned runs without readable test metrics (failed, not run, damaged).
     public var missing: [String] = []
-    /// The rows the spec gives reference values for.
-    public var referenceRows: [String] = []
 
     static let modeNames = ["ft": "FT", "le": "SSL+LE", "mlp": "SSL+MLP", "ssl-ft": "SSL+FT", "random-le": "Random+LE", "random-mlp": "Random+MLP"]
     static func header(_ column: String) -> String { Metric(rawValue: column)?.tableHeader ?? column }
@@ -86,7 +84,8 @@ public struct ResultTable {
         var missing: [String] = []
     }
 
-    static func groups(_ t: TableSpec, plan: Plan, store: RunStore) -> Groups {
+    /// - Parameter store: where finished runs are read (nil: the rows and columns only).
+    static func groups(_ t: TableSpec, plan: Plan, store: RunStore?) -> Groups {
         var g = Groups()
         let points = plan.spec.points.count
         let included = plan.runs.filter { $0.config.mode != .ssl && (t.modes?.contains($0.config.mode) ?? true) }
@@ -95,7 +94,7 @@ public struct ResultTable {
         let severalModes = Set(included.map(\.config.mode)).count > 1 && t.columnsBy != .mode
         for run in included {
             // Only what a finished run left, as it left it (hashes recorded at its finish).
-            let m = store.isComplete(run.id) ? store.metrics(run.id) : nil
+            let m = store.flatMap { $0.isComplete(run.id) ? $0.metrics(run.id) : nil }
             if m == nil { g.missing.append(run.id) }
             for l in run.labels {
                 var key = rowKey(l, kind: t.rows)
@@ -153,7 +152,7 @@ public struct ResultTable {
         var table = ResultTable(name: t.name, title: t.title ?? plan.spec.name, rowKind: t.rows.rawValue, columns: columns,
                                 rows: g.order, cells: cells,
                                 protocolNote: (protocolNote(plan.spec.design) + " " + selectionNote(configs)).trimmingCharacters(in: .whitespaces),
-                                format: t.format, percent: t.percent, missing: g.missing, referenceRows: t.reference.keys.sorted())
+                                format: t.format, percent: t.percent, missing: g.missing)
         if let by = t.columnsBy {
             (table.pivot, table.metric) = (by.rawValue, t.columns.first?.rawValue)
             table.notes.append("Mean: the unweighted mean of the \(g.columnOrder.count) per-\(by.rawValue) means (each over its own runs); "

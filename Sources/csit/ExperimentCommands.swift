@@ -50,11 +50,6 @@ struct PlanCommand: ParsableCommand {
         engine.apply()
         let spec = try options.load(checkPaths: !noCheckPaths)
         let (plan, store) = (try Plan.make(spec, assumedImages: assumeImages), RunStore(root: spec.resultsDir))
-        for t in ResultTable.make(plan, store: store) {
-            for row in t.referenceRows where !t.rows.contains(row) {
-                throw ValidationError("table \(t.name): reference row '\(row)' matches no row of the plan (rows: \(t.rows.joined(separator: ", ")))")
-            }
-        }
         for w in plan.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         print(plan.render(store: store), terminator: "")
         if !noEstimate {
