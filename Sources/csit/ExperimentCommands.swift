@@ -139,6 +139,8 @@ struct RunExperimentCommand: ParsableCommand {
             return
         }
         let (spec, plan, store) = try options.planned()
+        // What csit plan warns about is said again here, before hours of training.
+        for w in plan.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         for f in only where !plan.runs.contains(where: { $0.labels.contains { Self.matches($0, f) } }) {
             // A typo (mode=sslft) planned nothing and exited 0.
             let key = String(f.split(separator: "=").first ?? "")

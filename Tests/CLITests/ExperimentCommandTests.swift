@@ -180,6 +180,8 @@ final class ExperimentCommandTests: XCTestCase {
         (status, out) = try plan(spec)
         XCTAssertEqual(status, 0, out)
         XCTAssertTrue(out.contains("warning:") && out.contains("warm-up (1 epochs) is not shorter than training (1)"), out)
+        (status, out) = try CLIRunner.run(["run", spec, "--dry-run"])
+        XCTAssertTrue(out.contains("warning:") && out.contains("warm-up (1 epochs)"), "csit run warns too: \(out)")
     }
 
     /// Tables and diffs from a results folder whose metrics are known (written here), so the
