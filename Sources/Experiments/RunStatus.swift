@@ -6,6 +6,8 @@ public enum RunStatus {
     /// - Parameter verify: check every file a done run recorded (models included), not only
     ///   the ones tables read.
     public static func render(plan: Plan, store: RunStore, verify: Bool = false) -> String {
+        // random-le and random-mlp were both cut to "random".
+        let modeWidth = Swift.max(6, plan.runs.map(\.config.mode.rawValue.count).max() ?? 0)
         let subs = SlurmExecutor(options: .init(), command: RunCommand(executable: "", specPath: "", overrides: []), store: store).submissions()
         var latest: [String: (SlurmExecutor.Submission, Int)] = [:]
         for s in subs { for (i, r) in s.runs.enumerated() { latest[r] = (s, i) } }
@@ -34,17 +36,11 @@ public enum RunStatus {
                 detail += (detail.isEmpty ? "" : "; ") + (local.message ?? "") + " — log: " + logPath(r.id, store: store, submission: latest[r.id])
             }
             if local.state == .notStarted && latest[r.id] == nil { state = "not submitted" }
-            if local.state == .done {
-                // Every recorded file when asked to verify; the files tables read otherwise.
-                let damaged = store.damagedFiles(r.id, only: verify ? nil : RunStore.keyFiles(ssl: r.config.mode == .ssl))
-                if !damaged.isEmpty || !store.isComplete(r.id) {
-                    state = "damaged"
-                    detail = (damaged.isEmpty ? "metrics.json missing or unreadable" : damaged.joined(separator: ", ") + " since it finished")
-                        + "; csit run re-evaluates it from its last checkpoint"
-                }
+            if local.state == .done, let damage = store.damageDescription(r.id, ssl: r.config.mode == .ssl, verify: verify) {
+                (state, detail) = ("damaged", damage)
             }
             counts[state, default: 0] += 1
-            lines.append("\(r.id)  \(r.config.mode.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))  \(state)" + (detail.isEmpty ? "" : ": \(detail)"))
+            lines.append("\(r.id)  \(r.config.mode.rawValue.padding(toLength: modeWidth, withPad: " ", startingAt: 0))  \(state)" + (detail.isEmpty ? "" : ": \(detail)"))
         }
         let summary = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         return "\(plan.spec.name): \(plan.runs.count) runs (\(summary))\n" + lines.joined(separator: "\n") + "\n"

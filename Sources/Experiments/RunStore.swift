@@ -34,6 +34,9 @@ public struct RunStore: Sendable {
         public var pid: Int32?
         public var host: String?
         public var updated: String
+        /// Set when the run recorded its files' hashes as it finished (`results.sha256`): a
+        /// done run with the flag and without a readable record is damaged, not unverified.
+        public var hashesRecorded: Bool?
     }
 
     public func status(_ id: String) -> Status {
@@ -42,7 +45,7 @@ public struct RunStore: Sendable {
             if s.state == .running, !lockIsLive(id) { s.state = .failed; s.message = s.message ?? "the process ended without finishing (killed?)" }
             return s
         }
-        return Status(state: .notStarted, message: nil, pid: nil, host: nil, updated: "")
+        return Status(state: .notStarted, message: nil, pid: nil, host: nil, updated: "", hashesRecorded: nil)
     }
 
     public func isDone(_ id: String) -> Bool { status(id).state == .done }
@@ -57,9 +60,9 @@ public struct RunStore: Sendable {
         return (ssl || metrics(id) != nil) && damagedFiles(id, only: Self.keyFiles(ssl: ssl)).isEmpty
     }
 
-    public func setStatus(_ id: String, _ state: State, message: String? = nil) throws {
+    public func setStatus(_ id: String, _ state: State, message: String? = nil, hashesRecorded: Bool? = nil) throws {
         let s = Status(state: state, message: message, pid: getpid(), host: ProcessInfo.processInfo.hostName,
-                       updated: ISO8601DateFormatter().string(from: Date()))
+                       updated: ISO8601DateFormatter().string(from: Date()), hashesRecorded: hashesRecorded)
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
         try Self.makeFolder(dir(id))

@@ -153,7 +153,7 @@ public enum SingleRun {
                                  to: store.dir(run.id).appendingPathComponent("provenance.json"))
             try AtomicFile.write(try e.encode(run.labels), to: store.dir(run.id).appendingPathComponent(RunStore.specEntriesFile))
             try store.recordResultHashes(run.id)
-            try store.setStatus(run.id, .done)
+            try store.setStatus(run.id, .done, hashesRecorded: true)
         } catch {
             try? store.setStatus(run.id, .failed, message: "\(error)")
             throw error

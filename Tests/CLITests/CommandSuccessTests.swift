@@ -186,6 +186,15 @@ final class CommandSuccessTests: XCTestCase {
         (status, out) = try CLIRunner.run(["run", spec])
         XCTAssertEqual(status, 0, out)
         XCTAssertEqual(try Data(contentsOf: metrics), good, "re-evaluated from the final checkpoint")
+        // Found by review: deleting the record (or damaging it) switched the check off.
+        try FileManager.default.removeItem(at: results.appendingPathComponent("runs/\(runs[0])/results.sha256"))
+        try Data(edited.utf8).write(to: metrics)
+        (status, out) = try CLIRunner.run(["table", spec])
+        XCTAssertEqual(status, 3, out)
+        XCTAssertTrue(out.contains("results.sha256 (missing or damaged)"), out)
+        (status, out) = try CLIRunner.run(["run", spec])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertEqual(try Data(contentsOf: metrics), good, "re-evaluated, and the record written again")
         let model = try FileHandle(forWritingTo: results.appendingPathComponent("runs/\(runs[1])/model.safetensors"))
         try model.seekToEnd()
         try model.write(contentsOf: Data([0]))
@@ -193,7 +202,7 @@ final class CommandSuccessTests: XCTestCase {
         (status, out) = try CLIRunner.run(["status", spec])
         XCTAssertFalse(out.contains("damaged"), "models are checked by --verify only: \(out)")
         (status, out) = try CLIRunner.run(["status", spec, "--verify"])
-        XCTAssertTrue(out.contains("\(runs[1])  ft      damaged: model.safetensors (changed) since it finished"), out)
+        XCTAssertTrue(out.contains("\(runs[1])  ft      damaged: model.safetensors (changed) since it finished; csit run does not repair"), out)
     }
 
     /// The sbatch scripts, without a cluster: one job for the SSL pretraining, one array for
