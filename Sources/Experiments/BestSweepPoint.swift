@@ -41,6 +41,10 @@ public struct BestSweepPoint: Codable, Sendable {
         guard metrics.count == 1, let metric = metrics.first else {
             return .unmarked("the runs select on different metrics (best_metric: \(metrics.map(\.rawValue).sorted().joined(separator: ", ")))")
         }
+        // A choice is per mode: a row whose runs are of several modes (columns_by: mode) has none.
+        if memberIDs.contains(where: { Set($0.compactMap { configs[$0]?.mode }).count > 1 }) {
+            return .unmarked("a row holds runs of several modes; a sweep point is chosen per mode (rows: sweep with modes: [one mode])")
+        }
         var scores: [String: Double] = [:], counts: [String: Int] = [:]
         for (row, ids) in zip(g.order, memberIDs) {
             let values = ids.compactMap { store.validation($0)?.scores[metric.rawValue] }
@@ -57,9 +61,15 @@ public struct BestSweepPoint: Codable, Sendable {
             if families[family] == nil { familyOrder.append(family) }
             families[family, default: []].append(row)
         }
+        // A mode the sweep does not touch has the same runs in every row: nothing to choose.
+        let members = Dictionary(uniqueKeysWithValues: zip(g.order, memberIDs))
         // `max(by:)` keeps the first of equal scores: the earlier point in the spec.
-        let chosen = familyOrder.compactMap { f in families[f].flatMap { $0.count > 1 ? $0.max { scores[$0]! < scores[$1]! } : nil } }
-        guard !chosen.isEmpty else { return .unmarked("one point only") }
+        let chosen = familyOrder.compactMap { f in
+            families[f].flatMap { rows in
+                rows.count > 1 && Set(rows.map { members[$0]! }).count > 1 ? rows.max { scores[$0]! < scores[$1]! } : nil
+            }
+        }
+        guard !chosen.isEmpty else { return .unmarked("one point only, or the sweep does not change these runs") }
         let perPoint = Set(counts.values)
         let over = perPoint.count == 1 ? "\(perPoint.first!) run\(perPoint.first! == 1 ? "" : "s") per point" : "each point's runs"
         return BestSweepPoint(metric: metric.rawValue, scores: scores, runs: counts, chosen: chosen, reason: nil,

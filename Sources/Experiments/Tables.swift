@@ -98,8 +98,9 @@ public struct ResultTable {
             if m == nil { g.missing.append(run.id) }
             for l in run.labels {
                 var key = rowKey(l, kind: t.rows)
-                // A run that only some sweep points use is told apart by its point.
-                if t.rows == .mode && t.columnsBy != .sweep && points > 1 && Set(run.labels.map(\.sweep)).count < points { key += " [\(l.sweep)]" }
+                // A run that only some sweep points use is told apart by its point, whatever the
+                // rows are (rows: zoom with a sweep pooled both points into one cell).
+                if t.rows != .sweep && t.columnsBy != .sweep && points > 1 && Set(run.labels.map(\.sweep)).count < points { key += " [\(l.sweep)]" }
                 if t.rows != .mode && severalModes { key = modeLabel(l.mode) + " · " + key }
                 let column = t.columnsBy.map { rowKey(l, kind: $0) } ?? ""
                 if g.planned[key] == nil { g.order.append(key) }

@@ -199,4 +199,42 @@ final class TableLayoutTests: XCTestCase {
         XCTAssertFalse(t.markdown.contains("▲"), t.markdown)
         XCTAssertTrue(t.markdown.contains("No sweep point is marked: the runs have no validation split (validation: 0, as published)"), t.markdown)
     }
+
+    /// Found by review: rows by zoom pooled both points of a sweep into one cell (n = 2 ×
+    /// folds), and a mode the sweep does not touch got a ▲ on identical rows.
+    func testSweepPointsAreNeverPooledAndUntouchedModesAreNotMarked() throws {
+        let zoom = try ExperimentSpec.parse(breakhis.replacingOccurrences(of: "rows: mode", with: "rows: zoom")
+                                            + "    columns: [accuracy]\nsweep:\n  grid:\n    train.lr: [1.0e-3, 3.0e-3]\n",
+                                            file: "s.yaml", checkPaths: false, baseDir: work)
+        let zoomPlan = try Plan.make(zoom)
+        let zoomStore = RunStore(root: zoom.resultsDir)
+        for run in zoomPlan.runs { try write(metrics(correct: 15), run: run, store: zoomStore) }
+        let zt = try XCTUnwrap(ResultTable.make(zoomPlan, store: zoomStore).first)
+        XCTAssertEqual(zt.rows, ["40X [train.lr=1.0e-3]", "100X [train.lr=1.0e-3]", "40X [train.lr=3.0e-3]", "100X [train.lr=3.0e-3]"])
+        XCTAssertTrue(zt.cells.allSatisfy { $0[0]?.n == 2 }, "one cell, one point: the 2 folds")
+
+        let spec = try ExperimentSpec.parse("""
+            name: s
+            dataset: {kind: nct, root: /nowhere}
+            protocol: {folds: 2, validation: 0.1}
+            ssl: {checkpoint: /ssl.safetensors}
+            modes: [ft, le]
+            sweep:
+              grid:
+                train.ft.lr: [1.0e-3, 3.0e-3]
+            tables:
+              - rows: sweep
+                columns: [accuracy]
+
+            """, file: "s.yaml", checkPaths: false, baseDir: work)
+        let plan = try Plan.make(spec)
+        let store = RunStore(root: spec.resultsDir)
+        for run in plan.runs {
+            let score = run.config.mode == .le ? 0.5 : (run.config.lr == 1e-3 ? 0.6 : 0.7)
+            let record: [String: Any] = ["epoch": 3, "metric": "accuracy", "scores": ["accuracy": score]]
+            try write(metrics(correct: 15), extra: ["validation": record], run: run, store: store)
+        }
+        let t = try XCTUnwrap(ResultTable.make(plan, store: store).first)
+        XCTAssertEqual(t.bestOnValidation?.chosen, ["FT · train.ft.lr=3.0e-3"], "\(t.rows)")
+    }
 }
