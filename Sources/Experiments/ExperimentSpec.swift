@@ -169,6 +169,11 @@ public struct ExperimentSpec {
             SpecError.range(location, path: "results", value: resultsDir.path, expected: "a folder, or a path where one can be made (\(why))")
         }
         var url = resultsDir.standardizedFileURL
+        // A link to nothing is not a folder, and no folder can be made through it.
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: url.path),
+           !FileManager.default.fileExists(atPath: url.path) {
+            throw refuse("\(url.path) is a link to \(target), which does not exist")
+        }
         while true {
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) {

@@ -14,8 +14,17 @@ public struct RunImages: Equatable, Sendable {
     /// Evaluations during training: each reads the validation split, or the test split
     /// when there is none (the published protocol).
     public var evaluations = 0
+    /// The training split before validation and label fraction.
+    var pool = 0.0
+    var labelFraction = 1.0
 
     public init() {}
+
+    /// The validation split as the run will carve it (per class, rounded), the rest trains.
+    mutating func setValidation(_ v: Int) {
+        validation = v
+        train = Int((pool - Double(v)) * labelFraction)
+    }
 
     /// - Parameters:
     ///   - listed: the images of the run's listing (its zoom; for SSL, the unlabeled set).
@@ -26,7 +35,7 @@ public struct RunImages: Equatable, Sendable {
         // beside a fixed test folder.
         let trainShare = c.folds.map { Double($0 - 1) / Double($0) }
             ?? (c.testRoot != nil ? 1 - (c.testFraction ?? 0) : 1 - (c.testFraction ?? 0.2))
-        let pool = Double(listed) * trainShare
+        (pool, labelFraction) = (Double(listed) * trainShare, c.labelFraction)
         train = Int(pool * (1 - c.validation) * c.labelFraction)
         validation = Int(pool * c.validation)
         test = testRoot ?? Int(Double(listed) * (1 - trainShare))
@@ -57,6 +66,11 @@ public struct PlanEstimate: Sendable {
     public var seconds: Double { lines.map(\.seconds).reduce(0, +) }
     public var coreHours: Double { seconds * Double(threads) / 3600 }
 
+    /// What a run costs beside its arithmetic: starting the process, listing and splitting
+    /// the data, writing checkpoints, reports and pictures (the demo's 16 runs spent about
+    /// 1.2 s each on 2 cores). Small specs are mostly this.
+    public static let secondsPerRun = 1.0
+
     /// The training workload of a mode.
     static func workload(_ mode: RunConfig.Mode) -> CSiTConfig.Workload {
         mode == .ssl ? .ssl : mode.freezesBackbone ? .frozenBackbone : .training
@@ -74,7 +88,7 @@ public struct PlanEstimate: Sendable {
             let w = workload(r.config.mode)
             let trainGF = Double(r.images.train * r.config.epochs) * model.gflopPerImage(w)
             let evalGF = Double(r.images.evaluated) * model.gflopPerImage(.inference)
-            let seconds = trainGF / rate(model, w) + (evalGF > 0 ? evalGF / rate(model, .inference) : 0)
+            let seconds = Self.secondsPerRun + trainGF / rate(model, w) + (evalGF > 0 ? evalGF / rate(model, .inference) : 0)
             let mode = r.config.mode.rawValue
             if let i = lines.firstIndex(where: { $0.mode == mode }) {
                 lines[i].runs += 1
@@ -91,7 +105,7 @@ public struct PlanEstimate: Sendable {
         let note = uncosted == 0 ? "" : "  not costed: \(uncosted) run\(uncosted == 1 ? "" : "s") whose data is not in place (no known size)\n"
         guard !lines.isEmpty else { return "estimate: nothing to run\n" + note }
         var s = "estimate on this machine (\(threads) thread\(threads == 1 ? "" : "s"), runs one after another; "
-            + "from FLOPs per image and a measured rate):\n"
+            + "from FLOPs per image and a measured rate, plus \(Int(Self.secondsPerRun)) s per run to start and finish):\n"
         let width = Swift.max(lines.map(\.mode.count).max() ?? 0, 5)
         func row(_ name: String, _ runs: Int, _ seconds: Double) -> String {
             "  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "

@@ -78,7 +78,7 @@ public struct Plan {
                 case .unknownKey: key = nil
                 }
                 let at = key.flatMap { spec.location(ofSetting: $0, mode: config.mode) }
-                throw SpecError.setting(at.map { "\($0.location) \($0.path) (\(label.mode) run)" } ?? source, e.description)
+                throw SpecError.setting(at.map { "\($0.location): \($0.path) (\(label.mode) run)" } ?? source, e.description)
             }
             let (dataHash, images) = try hashes.hash(config)
             // A dataset that cannot train (one class) is refused here, with the key that names it.
@@ -94,7 +94,22 @@ public struct Plan {
                                             + "stratified folds needs one of every class (at most \(count) folds)")
                 }
             }
-            let read = RunImages(config, listed: images, testRoot: try hashes.testImages(config))
+            var read = RunImages(config, listed: images, testRoot: try hashes.testImages(config))
+            if config.mode != .ssl, let v = hashes.validationImages(config) {
+                read.setValidation(v)
+                // Found by a hostile test: 10 % of 2 images per class is none, and every
+                // footnote still said a validation split chose the model.
+                if v == 0 {
+                    let why = "protocol.validation = \(config.validation.settingText) of a training split of about \(read.train) images "
+                        + "holds no image (too few per class)"
+                    if config.select == .best || config.patience != nil {
+                        throw SpecError.setting(source, why + ": select: best and patience would have nothing to look at")
+                    }
+                    // Once per spec and split size, not once per run.
+                    let at = spec.tree.value(at: ["protocol", "validation"]).map { "\($0.location)" } ?? spec.file
+                    warnings.insert("\(at): \(why); those runs compute no per-epoch metrics")
+                }
+            }
             // Only for data in place: a missing public dataset is costed at its published count.
             if images > 0, read.train < config.batchSize, FileManager.default.fileExists(atPath: config.root) {
                 throw SpecError.setting(source, "batch_size = \(config.batchSize), but the training split holds about \(read.train) images "
@@ -164,7 +179,7 @@ struct DataHashes {
     private var datasets: [String: Dataset] = [:]
     private var order: [String] = []
     private var splits: [String: (String, Int)] = [:]
-    private var smallest: [String: (String, Int)] = [:]
+    private var counted: [String: [(name: String, count: Int)]] = [:]
 
     init(assumedImages: Int? = nil) { self.assumedImages = assumedImages }
 
@@ -214,17 +229,34 @@ struct DataHashes {
     /// Every dataset listed, in first-use order.
     var listed: [DatasetCheck] { order.map { DatasetCheck(listing: datasets[$0]!) } }
 
-    /// The least populated class of a run's (zoom-filtered) dataset, once it has been listed;
-    /// counted once per dataset and zoom.
-    mutating func smallestClass(_ c: RunConfig) -> (String, Int)? {
+    /// Images per class of a run's (zoom-filtered) dataset, once it has been listed; counted
+    /// once per dataset and zoom.
+    mutating func classCounts(_ c: RunConfig) -> [(name: String, count: Int)]? {
         let key = "\(c.root)|\(c.dataset.rawValue)|\(c.task.rawValue)"
-        if let known = smallest[key + "|" + (c.zoom ?? "")] { return known }
+        if let known = counted[key + "|" + (c.zoom ?? "")] { return known }
         guard let d = datasets[key], !d.classes.isEmpty else { return nil }
         var counts = [Int](repeating: 0, count: d.classes.count)
         for s in d.samples where c.zoom == nil || s.zoom == c.zoom { if let l = s.label { counts[l] += 1 } }
-        guard let i = counts.indices.min(by: { counts[$0] < counts[$1] }) else { return nil }
-        smallest[key + "|" + (c.zoom ?? "")] = (d.classes[i], counts[i])
-        return (d.classes[i], counts[i])
+        let named = Array(zip(d.classes, counts)).map { (name: $0.0, count: $0.1) }
+        counted[key + "|" + (c.zoom ?? "")] = named
+        return named
+    }
+
+    /// The least populated class of a run's dataset, once it has been listed.
+    mutating func smallestClass(_ c: RunConfig) -> (String, Int)? {
+        classCounts(c)?.min { $0.count < $1.count }.map { ($0.name, $0.count) }
+    }
+
+    /// The validation images a run's stratified split will hold, as `RunData.validationSplit`
+    /// carves them (round(f · n) of each class's training images, never all of one); nil
+    /// before the data is listed or for patient-grouped folds.
+    mutating func validationImages(_ c: RunConfig) -> Int? {
+        guard c.validation > 0, !c.groupByPatient, let counts = classCounts(c) else { return nil }
+        let share = c.folds.map { Double($0 - 1) / Double($0) } ?? (c.testRoot != nil ? 1 - (c.testFraction ?? 0) : 1 - (c.testFraction ?? 0.2))
+        return counts.map { n in
+            let train = Int(Double(n.count) * share)
+            return Swift.max(0, Swift.min(train - 1, Int((c.validation * Double(train)).rounded())))
+        }.reduce(0, +)
     }
 }
 

@@ -107,6 +107,8 @@ public indirect enum SpecValue: Equatable, Sendable {
                 }
                 let expr = String(rest[r.upperBound..<close])
                 let parts = expr.components(separatedBy: ":-")
+                // ${A:-${B}} would close at B's brace and leave text behind: refused, not guessed.
+                guard !expr.contains("${") else { throw SpecError.substitution(loc, s, "a nested '${' is not supported") }
                 guard Self.isVariableName(parts[0]) else {
                     throw SpecError.substitution(loc, s, "'${\(expr)}' does not name an environment variable")
                 }

@@ -42,17 +42,33 @@ public struct Calibration: Sendable {
     public func gflopsPerSecond(_ c: CSiTConfig, _ w: CSiTConfig.Workload, measuring: ((String) -> Void)? = nil) -> Double {
         let k = key(c, w)
         var cache = (try? JSONDecoder().decode([String: Double].self, from: Data(contentsOf: url))) ?? [:]
-        if let r = cache[k], r.isFinite, r > 0 { return r }
+        // A rate outside what any CPU does (a damaged cache) is measured again.
+        if let r = cache[k], Self.plausible.contains(r) { return r }
+        if let r = Self.session.value(k) { return r }
         measuring?("\(c.preset) at \(c.imageSize) px\(c.representationSize.map { " (R \($0))" } ?? ""), \(w.rawValue), "
                    + "\(threads) thread\(threads == 1 ? "" : "s")")
         let r = ComputeContext.current.with(threads: threads).run { Self.measure(c, w) }
         cache[k] = r
-        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        if let data = try? e.encode(cache) { try? AtomicFile.write(data, to: url) }
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let e = JSONEncoder()
+            e.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(try e.encode(cache), to: url)
+        } catch {
+            // Measured once per process all the same; the next process measures again.
+            Self.session.set(k, r)
+            if Self.session.warnOnce() {
+                FileHandle.standardError.write(Data("warning: cannot save the calibration in \(url.path): \(AtomicFile.reason(error))\n".utf8))
+            }
+        }
         return r
     }
+
+    /// GFLOP/s a CPU node can do: a cached value outside is damaged.
+    static let plausible = 1e-3...1e7
+
+    /// Rates this process measured and could not save.
+    static let session = SessionRates()
 
     /// Times the fastest of three steps after one warm-up, on random images: as many as
     /// make a step of about 8 GFLOP (4 to 32), because small models run far below their
@@ -92,4 +108,16 @@ public struct Calibration: Sendable {
         }
         return c.gflopPerImage(w) * Double(batch) / Swift.max(best, 1e-9)
     }
+}
+
+/// The rates a process measured, shared by every `Calibration` of the process.
+final class SessionRates: @unchecked Sendable {
+    private let lock = NSLock()
+    private var rates: [String: Double] = [:]
+    private var warned = false
+
+    func value(_ key: String) -> Double? { lock.withLock { rates[key] } }
+    func set(_ key: String, _ rate: Double) { lock.withLock { rates[key] = rate } }
+    /// True the first time only.
+    func warnOnce() -> Bool { lock.withLock { defer { warned = true }; return !warned } }
 }

@@ -36,6 +36,8 @@ public final class ProgressReporter: @unchecked Sendable {
 
     public static func duration(_ s: Double) -> String {
         guard s.isFinite, s >= 0 else { return "--" }
+        // Beyond Int's range (a damaged calibration, an absurd image count) in hours, not a trap.
+        guard s < 3.6e12 else { return String(format: "%.3gh", s / 3600) }
         let t = Int(s.rounded())
         return t >= 3600 ? String(format: "%dh%02dm", t / 3600, (t % 3600) / 60) : String(format: "%dm%02ds", t / 60, t % 60)
     }

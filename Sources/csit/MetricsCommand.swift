@@ -26,7 +26,10 @@ struct MetricsCommand: ParsableCommand {
     var seed: UInt64 = 0
 
     func validate() throws {
-        guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 (no intervals) or a number of resamples, not \(bootstrap)") }
+        // Two resamples gave an "interval" that excluded the point value.
+        guard bootstrap == 0 || bootstrap >= 100 else {
+            throw ValidationError("--bootstrap must be 0 (no intervals) or at least 100 resamples, not \(bootstrap)")
+        }
     }
 
     func run() throws {

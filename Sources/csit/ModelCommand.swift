@@ -21,7 +21,7 @@ struct ModelCommand: ParsableCommand {
         @Option(help: "A .safetensors checkpoint or a run folder (tools/convert_pth.py converts a PyTorch .pth).")
         var checkpoint: String
 
-        @Option(help: "Training mode whose heads to build: ssl, or ft, le, mlp, ssl-ft (classifier heads).")
+        @Option(help: "Training mode whose heads to build: ssl, or any other mode (classifier heads).")
         var mode: ModelOptions.ModeName = .ft
 
         @Option(help: "Classes of the fine-tune heads.")
@@ -47,7 +47,7 @@ struct ModelCommand: ParsableCommand {
 
         @OptionGroup var model: ModelOptions
 
-        @Option(help: "Training mode whose heads to count: ssl, or ft, le, mlp, ssl-ft (cct-14-7x2 is always a classifier).")
+        @Option(help: "Training mode whose heads to count: ssl, or any other mode (classifier heads; cct-14-7x2 is always a classifier).")
         var mode: ModelOptions.ModeName = .ssl
 
         @Option(help: "Classes of the fine-tune heads.")

@@ -77,6 +77,13 @@ final class HostileSpecTests: XCTestCase {
         // Found when the spec is read (csit plan says it too), located at the results key.
         XCTAssertEqual(r.output?.split(separator: "\n").first.map(String.init),
                        "Error: \(spec):2:10: results = \(file.path): expected a folder, or a path where one can be made (\(file.path) is a file)")
+        // A link to nothing passed the plan and failed csit run.
+        let dangling = work.appendingPathComponent("dangling")
+        try FileManager.default.createSymbolicLink(atPath: dangling.path, withDestinationPath: work.appendingPathComponent("nothing").path)
+        let linked = try TinySpec.write(results: dangling.path, in: work, file: "linked.yaml")
+        let p = try run(["plan", linked])
+        XCTAssertNotEqual(p.status, 0)
+        XCTAssertTrue(p.output?.contains("is a link to \(work.path)/nothing, which does not exist") ?? false, p.output ?? "")
         let results = work.appendingPathComponent("res")
         let spec2 = try TinySpec.write(results: results.path, in: work, file: "two.yaml")
         try FileManager.default.createDirectory(at: results.appendingPathComponent("runs"), withIntermediateDirectories: true)

@@ -36,5 +36,9 @@ final class MetricsCommandTests: XCTestCase {
         let (status, err) = try CLIRunner.run(["metrics", csv, "--bootstrap=-1"])
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(err.contains("--bootstrap must be 0"), err)
+        // Two resamples gave an interval that excluded the point value.
+        let (two, why) = try CLIRunner.run(["metrics", csv, "--bootstrap", "2"])
+        XCTAssertNotEqual(two, 0)
+        XCTAssertTrue(why.contains("at least 100 resamples"), why)
     }
 }

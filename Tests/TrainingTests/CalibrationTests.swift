@@ -20,7 +20,14 @@ final class CalibrationTests: XCTestCase {
         _ = Calibration(threads: 2, cacheDirectory: dir).gflopsPerSecond(model, .training) { measured.append($0) }
         _ = one.gflopsPerSecond(model, .inference) { measured.append($0) }
         XCTAssertEqual(measured.count, 3, "another thread count or workload is measured anew")
-        let cache = try JSONDecoder().decode([String: Double].self, from: Data(contentsOf: dir.appendingPathComponent("calibration.json")))
+        var cache = try JSONDecoder().decode([String: Double].self, from: Data(contentsOf: dir.appendingPathComponent("calibration.json")))
         XCTAssertEqual(cache.count, 3)
+        // Found by a hostile test: a damaged rate (1e-300 GFLOP/s) trapped the estimate.
+        for k in cache.keys { cache[k] = 1e-300 }
+        try JSONEncoder().encode(cache).write(to: dir.appendingPathComponent("calibration.json"))
+        let again = Calibration(threads: 1, cacheDirectory: dir).gflopsPerSecond(model, .training) { measured.append($0) }
+        XCTAssertEqual(measured.count, 4, "an implausible cached rate is measured again")
+        XCTAssertTrue(again > 0.01)
+        XCTAssertEqual(ProgressReporter.duration(1e300), "2.78e+296h", "beyond Int's range: hours, not a trap")
     }
 }
