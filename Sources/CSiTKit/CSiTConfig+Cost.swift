@@ -29,7 +29,8 @@ extension CSiTConfig {
         let n = Double(tokenCount + 2)
         let linears = L * 2 * n * (3 * d * d + d * d + 2 * r * d * d)
         let attention = L * 2 * 2 * n * n * d
-        let classifier = 2 * d * Double(representationSize.map { $0 + 9 } ?? 9)
+        // Heads: d → 9, or d → R → 9 with a representation layer.
+        let classifier = representationSize.map { 2 * d * Double($0) + 2 * Double($0) * 9 } ?? 2 * d * 9
         let sslHeads = 2 * d * (4 + 512) + 2 * Double(tokenCount) * d * 3 * Double(tokenStride * tokenStride)
         let backbone = conv1 + conv2 + linears + attention
         switch workload {

@@ -77,7 +77,7 @@ public struct Plan {
                 case .model: key = "image_size"
                 case .unknownKey: key = nil
                 }
-                let at = key.flatMap { spec.location(ofSetting: $0, mode: config.mode) }
+                let at = key.flatMap { spec.location(ofSetting: $0, mode: config.mode, in: tree) }
                 throw SpecError.setting(at.map { "\($0.location): \($0.path) (\(label.mode) run)" } ?? source, e.description)
             }
             let (dataHash, images) = try hashes.hash(config)
@@ -264,7 +264,8 @@ extension ExperimentSpec {
     /// Where the spec sets a run setting for a mode, by resolution order (the last block
     /// that sets it wins): `train.<mode>`, its probe's block, `train`, `model`; `ssl` for
     /// pretraining. Nil when the value is a default or planned.
-    func location(ofSetting key: String, mode: RunConfig.Mode) -> (location: SpecLocation, path: String)? {
+    /// - Parameter tree: the sweep point's tree (a swept value is located where it is swept).
+    func location(ofSetting key: String, mode: RunConfig.Mode, in tree: SpecValue) -> (location: SpecLocation, path: String)? {
         let blocks: [[String]] = mode == .ssl ? [["ssl"], ["model"]]
             : [["train", mode.rawValue], ["train", mode.settingsBase.rawValue], ["train"], ["model"]]
         for b in blocks { if let v = tree.value(at: b + [key]) { return (v.location, (b + [key]).joined(separator: ".")) } }

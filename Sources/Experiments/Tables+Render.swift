@@ -72,16 +72,33 @@ extension ResultTable {
     /// Whether any cell carries an interval (the CSV then has low/high columns).
     var hasIntervals: Bool { cells.contains { $0.contains { $0?.interval != nil } } }
 
+    /// The table as a LaTeX `tabular`: every label and header escaped (a label-fraction row
+    /// `10 %` commented out the rest of its line, a sweep label's `_` broke math mode).
     public var latex: String {
         var s = "\\begin{tabular}{l" + String(repeating: "c", count: columns.count) + "}\n\\hline\n"
-        s += ([corner.replacingOccurrences(of: "%", with: "\\%")] + columns.map { Self.header($0).replacingOccurrences(of: "κ", with: "$\\kappa$") })
+        s += ([Self.latexEscaped(corner)] + columns.map { Self.latexEscaped(Self.header($0)).replacingOccurrences(of: "κ", with: "$\\kappa$") })
             .joined(separator: " & ") + " \\\\\n\\hline\n"
         for (r, row) in rows.enumerated() {
-            s += ([label(row).replacingOccurrences(of: BestSweepPoint.mark, with: "$\\blacktriangle$")]
-                  + cells[r].map { c in c.map { text($0, pm: "$\\pm$").replacingOccurrences(of: "%", with: "\\%") } ?? "--" })
+            s += ([Self.latexEscaped(label(row)).replacingOccurrences(of: BestSweepPoint.mark, with: "$\\blacktriangle$")]
+                  + cells[r].map { c in c.map { Self.latexEscaped(text($0)).replacingOccurrences(of: "±", with: "$\\pm$") } ?? "--" })
                 .joined(separator: " & ") + " \\\\\n"
         }
         return s + "\\hline\n\\end{tabular}\n"
+    }
+
+    /// Text with LaTeX's special characters escaped.
+    static func latexEscaped(_ text: String) -> String {
+        var out = ""
+        for ch in text {
+            switch ch {
+            case "\\": out += "\\textbackslash{}"
+            case "%", "_", "&", "#", "$", "{", "}": out += "\\" + String(ch)
+            case "~": out += "\\textasciitilde{}"
+            case "^": out += "\\textasciicircum{}"
+            default: out.append(ch)
+            }
+        }
+        return out
     }
 
     /// The JSON sidecar: cells (with their run ids) by row and column, the layout, the

@@ -80,27 +80,25 @@ public struct DatasetCheck: Sendable {
     }
 
     /// Why the dataset cannot be trained on as a labeled dataset: fewer than two classes hold
-    /// images. Empty for unlabeled data.
+    /// images, or a class folder holds none (the model would get a head for a class it never
+    /// sees, and stratified folds would fail on it). Empty for unlabeled data.
     public var problems: [String] {
         guard dataset.kind != .unlabeled, !dataset.classes.isEmpty else { return [] }
         let held = classCounts.filter { $0.images > 0 }
-        guard held.count < 2 else { return [] }
-        let found = held.first.map { "only one class (\($0.name), \($0.images) image\($0.images == 1 ? "" : "s"))" } ?? "no class holds images"
-        return ["\(dataset.displayRoot): \(found); a labeled dataset needs images of at least two classes"]
+        guard held.count >= 2 else {
+            let found = held.first.map { "only one class (\($0.name), \($0.images) image\($0.images == 1 ? "" : "s"))" } ?? "no class holds images"
+            return ["\(dataset.displayRoot): \(found); a labeled dataset needs images of at least two classes"]
+        }
+        guard dataset.kind == .imageFolder else { return [] }
+        return classCounts.filter { $0.images == 0 }.map {
+            "\(dataset.displayRoot): class folder \($0.name) holds no images (a class the model would never see: remove the folder)"
+        }
     }
 
-    /// What is probably wrong but does not stop training: a class folder without images, and
-    /// counts that differ from the public dataset the folder is (a partial download or
-    /// extraction).
+    /// What is probably wrong but does not stop training: counts that differ from the public
+    /// dataset the folder is (a partial download or extraction).
     public var warnings: [String] {
-        var out: [String] = []
-        if dataset.kind == .imageFolder {
-            for (name, n) in classCounts where n == 0 {
-                out.append("\(dataset.displayRoot): class folder \(name) holds no images")
-            }
-        }
-        if let known = KnownDataset.matching(dataset), let w = known.mismatch(dataset) { out.append(w) }
-        return out
+        KnownDataset.matching(dataset).flatMap { $0.mismatch(dataset) }.map { [$0] } ?? []
     }
 
     /// True when every listed image decoded (or was not decoded) and the classes are usable.

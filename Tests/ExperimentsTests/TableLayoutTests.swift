@@ -237,4 +237,28 @@ final class TableLayoutTests: XCTestCase {
         let t = try XCTUnwrap(ResultTable.make(plan, store: store).first)
         XCTAssertEqual(t.bestOnValidation?.chosen, ["FT · train.ft.lr=3.0e-3"], "\(t.rows)")
     }
+
+    /// Found by review: a label-fraction row (`10 %`) commented out the rest of its LaTeX
+    /// line, and a sweep label's `_` broke it.
+    func testLaTeXEscapesLabelsAndHeaders() throws {
+        let spec = try ExperimentSpec.parse("""
+            name: s
+            dataset: {kind: nct, root: /nowhere}
+            protocol: {folds: 2, label_fractions: [0.1, 1.0]}
+            modes: [ft]
+            sweep:
+              grid:
+                train.weight_decay: [0.01, 0.05]
+            tables:
+              - rows: label_fraction
+                columns: [accuracy]
+
+            """, file: "s.yaml", checkPaths: false, baseDir: work)
+        let plan = try Plan.make(spec)
+        let store = RunStore(root: spec.resultsDir)
+        for run in plan.runs { try write(metrics(correct: 15), run: run, store: store) }
+        let tex = try XCTUnwrap(ResultTable.make(plan, store: store).first).latex
+        XCTAssertTrue(tex.contains("10 \\% [train.weight\\_decay=0.01] & "), tex)
+        XCTAssertFalse(tex.contains(" %"), "no unescaped comment character: \(tex)")
+    }
 }
