@@ -44,7 +44,6 @@ public struct ResultTable {
     /// Planned runs without readable test metrics (failed, not run, damaged).
     public var missing: [String] = []
 
-    static let modeNames = ["ft": "FT", "le": "SSL+LE", "mlp": "SSL+MLP", "ssl-ft": "SSL+FT", "random-le": "Random+LE", "random-mlp": "Random+MLP"]
     static func header(_ column: String) -> String { Metric(rawValue: column)?.tableHeader ?? column }
 
     /// The pivoted dimension (`zoom`), nil for a table with a column per metric.
@@ -62,7 +61,7 @@ public struct ResultTable {
     }
 
     static func fractionLabel(_ f: Double) -> String { String(format: "%g %%", f * 100) }
-    static func modeLabel(_ mode: String) -> String { modeNames[mode] ?? mode }
+    static func modeLabel(_ mode: String) -> String { RunConfig.Mode(rawValue: mode)?.tableName ?? mode }
 
     static func rowKey(_ l: RunLabel, kind: TableSpec.Rows) -> String {
         switch kind {

@@ -32,6 +32,19 @@ public struct RunConfig: Equatable, Sendable {
         public var needsSSLCheckpoint: Bool { self == .le || self == .mlp || self == .sslft }
         /// Modes that train heads on a frozen backbone.
         public var freezesBackbone: Bool { [.le, .mlp, .randomLE, .randomMLP].contains(self) }
+        /// How tables name the mode (the paper's names; the controls say what they start from).
+        public var tableName: String {
+            switch self {
+            case .ssl: return "SSL"
+            case .ft: return "FT"
+            case .le: return "SSL+LE"
+            case .mlp: return "SSL+MLP"
+            case .sslft: return "SSL+FT"
+            case .randomLE: return "Random+LE"
+            case .randomMLP: return "Random+MLP"
+            }
+        }
+
         /// The mode whose paper defaults and `train.<mode>` spec block apply first: a control
         /// trains exactly as the probe it controls, except for the backbone's initialisation.
         public var settingsBase: Mode {
