@@ -54,7 +54,12 @@ public struct DatasetCheck: Sendable {
             }
             state.add(bad)
         }
-        check.badFiles = state.bad.sorted { $0.path < $1.path }
+        // Entries listing skipped (a link to nothing, a name that is not UTF-8) are bad files too.
+        let skipped = ((try? ImageFiles.unreadable(under: dataset.root)) ?? []).map {
+            BadFile(path: (dataset.displayRoot as NSString).appendingPathComponent(ImageFiles.relativePath(URL(fileURLWithPath: $0.path), to: dataset.root)),
+                    reason: $0.reason)
+        }
+        check.badFiles = (state.bad + skipped).sorted { $0.path < $1.path }
         check.decoded = true
         return check
     }

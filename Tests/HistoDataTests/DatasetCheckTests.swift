@@ -33,6 +33,24 @@ final class DatasetCheckTests: XCTestCase {
                              ("a/notes.png", "notes.png"), ("b/good.jpg", "rgb.jpg"), ("b/gray.tif", "gray.tif")])
     }
 
+    /// Found by a hostile test: a link to nothing and a file whose name is not UTF-8 were
+    /// silently left out of the listing and of the report.
+    func testEntriesListingSkipsAreBadFilesToo() throws {
+        let root = try folder("skipped", [("a/good.png", "rgb.png"), ("b/good.png", "rgb.png")])
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("a/gone.png").path,
+                                                   withDestinationPath: root.appendingPathComponent("nowhere.png").path)
+        let name = Array((root.path + "/b/bad").utf8) + [0xff, 0xfe] + Array(".png".utf8) + [0]
+        let fd = name.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) } }
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        close(fd)
+        let d = try Dataset.load(.imageFolder, root: root)
+        XCTAssertEqual(d.samples.count, 2, "training cannot open them, so they are not listed")
+        let bad = DatasetCheck.decoding(d, threads: 2).badFiles
+        XCTAssertEqual(bad.count, 2, "\(bad)")
+        XCTAssertTrue(bad.contains { $0.path == root.path + "/a/gone.png" && $0.reason.hasPrefix("a link to nothing") }, "\(bad)")
+        XCTAssertTrue(bad.contains { $0.reason == "the file name is not UTF-8: rename it" }, "\(bad)")
+    }
+
     func testEveryBadFileIsNamedAtOnceWithTheDecodersReason() throws {
         let root = try mixedFolder()
         let d = try Dataset.load(.imageFolder, root: root)
