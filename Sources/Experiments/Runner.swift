@@ -136,7 +136,7 @@ public enum SingleRun {
         guard try store.lock(run.id) else { throw RunnerError.locked(run.id, store.lockHolder(run.id)) }
         defer { store.unlock(run.id) }
         if store.isComplete(run.id) { return }
-        AtomicFile.removeStale(in: store.dir(run.id))
+        AtomicFile.removeStale(in: store.dir(run.id), locked: true)
         var execution = run.execution
         execution.threads = threads
         if let dep = run.dependsOn {

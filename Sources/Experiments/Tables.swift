@@ -151,7 +151,8 @@ public struct ResultTable {
         let configs = plan.runs.filter { used.contains($0.id) }.map(\.config)
         var table = ResultTable(name: t.name, title: t.title ?? plan.spec.name, rowKind: t.rows.rawValue, columns: columns,
                                 rows: g.order, cells: cells,
-                                protocolNote: (protocolNote(plan.spec.design) + " " + selectionNote(configs)).trimmingCharacters(in: .whitespaces),
+                                protocolNote: (protocolNote(plan.spec.design) + " " + selectionNote(configs) + emptyValidationNote(plan, used: used, store: store))
+                                    .trimmingCharacters(in: .whitespaces),
                                 format: t.format, percent: t.percent, missing: g.missing)
         if let by = t.columnsBy {
             (table.pivot, table.metric) = (by.rawValue, t.columns.first?.rawValue)
@@ -207,6 +208,15 @@ public struct ResultTable {
         }
         return String(format: "Validation: %g %% of each training split (stratified%@) for per-epoch metrics and best.safetensors; "
                       + "the test split was evaluated once, on %@.", c.validation * 100, c.groupByPatient ? ", patient-grouped" : "", model)
+    }
+
+    /// Runs that asked for a validation split but got none (too few images per class to
+    /// round to one): the footnote above would otherwise claim a split chose their model.
+    static func emptyValidationNote(_ plan: Plan, used: Set<String>, store: RunStore) -> String {
+        let empty = plan.runs.filter { used.contains($0.id) && $0.config.validation > 0 && store.validation($0.id) == nil }.count
+        guard empty > 0 else { return "" }
+        return " \(empty) of the \(used.count) runs had too few images per class for a validation split (it rounded to none): "
+            + "they computed no per-epoch metrics, and their test metrics are of the last epoch's model."
     }
 
     static func protocolNote(_ d: ExperimentDesign) -> String {

@@ -193,9 +193,13 @@ public enum AtomicFile {
     /// `.NAME.tmp-PID@HOST-…` in `dir` whose process no longer exists. Files of other hosts
     /// (a cluster's compute nodes on a shared filesystem) are never touched.
     ///
+    /// - Parameter locked: the caller holds the lock of the folder, so no other process of
+    ///   this host writes there: every other pid's file is stale, even when a new process has
+    ///   since been given the pid (pids wrap at 32,768 on many Linux hosts, and a reused pid
+    ///   kept a killed writer's file forever).
     /// - Returns: the number of files removed.
     @discardableResult
-    public static func removeStale(in dir: URL) -> Int {
+    public static func removeStale(in dir: URL, locked: Bool = false) -> Int {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
         var removed = 0
         for name in names where name.hasPrefix(".") {
@@ -203,7 +207,7 @@ public enum AtomicFile {
             let rest = name[r.upperBound...]
             let pidText = rest.prefix { $0.isNumber }
             guard rest.dropFirst(pidText.count).hasPrefix("@\(hostTag)-") else { continue }
-            guard let pid = Int32(pidText), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            guard let pid = Int32(pidText), pid != getpid(), locked || (kill(pid, 0) != 0 && errno == ESRCH) else { continue }
             if (try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))) != nil { removed += 1 }
         }
         return removed

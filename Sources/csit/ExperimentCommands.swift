@@ -185,7 +185,10 @@ struct RunExperimentCommand: ParsableCommand {
         // Temporary files of this host's writers killed mid-write (never another host's:
         // compute nodes may be writing into the same folder).
         AtomicFile.removeStale(in: spec.resultsDir)
-        for r in ordered where !store.lockIsLive(r.id) { AtomicFile.removeStale(in: store.dir(r.id)) }
+        for r in ordered where (try? store.lock(r.id)) == true {
+            AtomicFile.removeStale(in: store.dir(r.id), locked: true)
+            store.unlock(r.id)
+        }
         var frozen = plan
         frozen.runs = ordered
         try FrozenPlan(frozen, specPath: options.spec).write(to: store)

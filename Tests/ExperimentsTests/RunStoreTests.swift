@@ -46,6 +46,15 @@ final class RunStoreTests: XCTestCase {
         for n in names { try "x".write(to: dir.appendingPathComponent(n), atomically: false, encoding: .utf8) }
         XCTAssertEqual(AtomicFile.removeStale(in: dir), 1)
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)), Set(names.dropFirst()))
+        // A killed writer's pid given to a new process (pid 1 stands in for it): kept by the
+        // liveness check, removed by the holder of the folder's lock (found: a flaky leftover
+        // after the chaos test, pids wrap at 32,768 here).
+        let reused = ".e.tmp-1@\(host)-1"
+        try "x".write(to: dir.appendingPathComponent(reused), atomically: false, encoding: .utf8)
+        XCTAssertEqual(AtomicFile.removeStale(in: dir), 0)
+        XCTAssertEqual(AtomicFile.removeStale(in: dir, locked: true), 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent(reused).path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(".c.tmp-\(getpid())@\(host)-1").path), "never its own")
     }
 
     /// A run already in plan.json takes this plan's entry (changed execution settings apply).
