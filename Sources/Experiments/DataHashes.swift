@@ -10,6 +10,8 @@ struct DataHashes {
     private var order: [String] = []
     private var splits: [String: (String, Int)] = [:]
     private var counted: [String: [(name: String, count: Int)]] = [:]
+    /// Each dataset's listing findings, computed once (every planned run asked again).
+    private var findings: [String: (problems: [String], warnings: [String])] = [:]
 
     init(assumedImages: Int? = nil) { self.assumedImages = assumedImages }
 
@@ -50,10 +52,17 @@ struct DataHashes {
 
     /// The listing checks of a run's datasets (its root, and its fixed test root), each with
     /// the spec key that sets it; roots that do not exist are skipped.
-    mutating func checks(_ c: RunConfig, tree: SpecValue) throws -> [(key: [String], check: DatasetCheck)] {
+    mutating func checks(_ c: RunConfig, tree: SpecValue) throws -> [(key: [String], problems: [String], warnings: [String])] {
         var roots = [(c.mode == .ssl && tree.value(at: ["ssl", "dataset", "root"]) != nil ? ["ssl", "dataset", "root"] : ["dataset", "root"], c.root)]
         if let t = c.testRoot, c.mode != .ssl { roots.append((["dataset", "test_root"], t)) }
-        return try roots.compactMap { key, root in try list(root, c).map { (key, DatasetCheck(listing: $0)) } }
+        return try roots.compactMap { key, root in
+            let datasetKey = "\(root)|\(c.dataset.rawValue)|\(c.task.rawValue)"
+            if let known = findings[datasetKey] { return (key, known.problems, known.warnings) }
+            guard let d = try list(root, c) else { return nil }
+            let check = DatasetCheck(listing: d)
+            findings[datasetKey] = (check.problems, check.warnings)
+            return (key, check.problems, check.warnings)
+        }
     }
 
     /// Every dataset listed, in first-use order.

@@ -82,10 +82,10 @@ public struct Plan {
             }
             let (dataHash, images) = try hashes.hash(config)
             // A dataset that cannot train (one class) is refused here, with the key that names it.
-            for (path, check) in try hashes.checks(config, tree: tree) {
+            for (path, problems, found) in try hashes.checks(config, tree: tree) {
                 let at = tree.value(at: path).map { "\($0.location) \(path.joined(separator: "."))" } ?? spec.file
-                if config.mode != .ssl, let problem = check.problems.first { throw SpecError.setting(at, problem) }
-                for w in check.warnings { warnings.insert("\(at): \(w)") }
+                if config.mode != .ssl, let problem = problems.first { throw SpecError.setting(at, problem) }
+                for w in found { warnings.insert("\(at): \(w)") }
             }
             // Checks that would stop (or hollow out) a run once it starts, made here instead.
             if config.mode != .ssl, !config.groupByPatient, let (name, count) = hashes.smallestClass(config) {

@@ -79,8 +79,11 @@ extension RunStore {
     ///
     /// - Parameter verify: every recorded file, models included (else the key files).
     public func damageDescription(_ id: String, ssl: Bool, verify: Bool = false) -> String? {
-        let key = damagedFiles(id, only: Self.keyFiles(ssl: ssl))
-        let other = verify ? damagedFiles(id).filter { !key.contains($0) } : []
+        let keyFiles = Self.keyFiles(ssl: ssl)
+        let key = damagedFiles(id, only: keyFiles)
+        // The other recorded files only: the key files are hashed once.
+        let others = verify ? (recordedHashes(id)?.keys.filter { !keyFiles.contains($0) }.sorted() ?? []) : []
+        let other = others.isEmpty ? [] : damagedFiles(id, only: others)
         if key.isEmpty && other.isEmpty {
             return ssl || metrics(id) != nil ? nil : "metrics.json missing or unreadable; csit run re-evaluates it from its last checkpoint"
         }
