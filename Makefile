@@ -1,11 +1,11 @@
 # csit — build, test, benchmark and demo entry points.
 SWIFT        ?= swift
-APT_PACKAGES := libopenblas-dev libpng-dev libtiff-dev libjpeg-dev pkg-config
+APT_PACKAGES := libopenblas-dev libpng-dev libtiff-dev libjpeg-dev pkg-config libopenmpi-dev openmpi-bin
 # Tests run optimised: the numeric checks and model tests are too slow unoptimised.
 TEST_FLAGS   ?= -c release
 BENCH_ARGS   ?=
 
-.PHONY: deps build test test-slurm fuzz mutate bench bench-vs-torch demo reproduce clean
+.PHONY: deps build test test-slurm fuzz mutate bench bench-dp bench-vs-torch demo reproduce clean
 
 ## deps: install the system libraries (apt; quiet and quick when already present)
 deps:
@@ -43,6 +43,10 @@ mutate: deps
 ## bench: kernel and layer benchmarks, one JSON line per measurement
 bench: build
 	.build/release/csit-bench $(BENCH_ARGS)
+
+## bench-dp: one training step on 1 process × N threads against N processes × 1 thread (mpirun), JSON lines into results/bench/data-parallel.jsonl
+bench-dp: build
+	tools/bench-dp.sh
 
 ## bench-vs-torch: csit and the PyTorch reference side by side (installs torch with pip if missing)
 bench-vs-torch: build

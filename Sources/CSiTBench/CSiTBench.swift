@@ -1,4 +1,5 @@
 import ArgumentParser
+import Collectives
 import Foundation
 import TensorKit
 
@@ -33,7 +34,22 @@ struct CSiTBench: ParsableCommand {
     @Flag(help: "Break each model step down by op class (GEMMs, convolutions, attention, norms, …).")
     var profile = false
 
+    @Option(help: "Data-parallel step cases as MODE/SIZE/STRIDE/GLOBAL_BATCH, comma-separated (run alone and under mpirun: tools/bench-dp.sh); replaces every other group.")
+    var dataParallel: String?
+
     func run() throws {
+        if let dataParallel {
+            Parallel.configure(threads: World.threads(requested: Int(threads)))
+            for c in dataParallel.split(separator: ",") {
+                let p = c.split(separator: "/").map(String.init)
+                guard p.count == 4, let mode = DataParallelBenchmark.Mode(rawValue: p[0]), let s = Int(p[1]), let t = Int(p[2]), let b = Int(p[3]) else {
+                    throw ValidationError("--data-parallel case '\(c)': expected MODE/SIZE/STRIDE/GLOBAL_BATCH, e.g. ssl/224/16/16")
+                }
+                let r = try DataParallelBenchmark(mode: mode, imageSize: s, tokenStride: t, batch: b, steps: steps).run()
+                if World.current.isRoot { print(r.line()); fflush(stdout) }
+            }
+            return
+        }
         if let child {
             // One model case in this fresh process, so its peak RSS is its own.
             let p = child.split(separator: "/").map(String.init)

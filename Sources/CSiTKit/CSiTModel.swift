@@ -186,11 +186,14 @@ extension CSiTModel {
     /// Gives every drop-path and dropout layer a fresh stream derived from `rng`, so a
     /// step's stochastic depth depends only on the step, not on what ran before (resumed
     /// runs then match uninterrupted ones).
-    public func reseedStochasticLayers(_ rng: RNG) {
+    ///
+    /// - Parameter rows: the rows of the global batch this process holds (data parallelism):
+    ///   the layers then drop what one process holding the whole batch would.
+    public func reseedStochasticLayers(_ rng: RNG, rows: RowSelection? = nil) {
         var i = 0
         for m in descendants() {
-            if let d = m as? DropPath { d._rng = rng.derived("drop_path", i); i += 1 }
-            else if let d = m as? Dropout { d._rng = rng.derived("dropout", i); i += 1 }
+            if let d = m as? DropPath { (d._rng, d.rows) = (rng.derived("drop_path", i), rows); i += 1 }
+            else if let d = m as? Dropout { (d._rng, d.rows) = (rng.derived("dropout", i), rows); i += 1 }
         }
     }
 }

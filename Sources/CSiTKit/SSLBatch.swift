@@ -28,6 +28,15 @@ public struct SSLBatch {
                         rotationLabels: labels, draws: d1 + d2)
     }
 
+    /// The views at `indices` (a data-parallel rank's rows of the global batch), without
+    /// the corruption draws.
+    public func rows(_ indices: [Int]) -> SSLBatch {
+        withoutGrad {
+            SSLBatch(corrupted: corrupted.gatherRows(indices), clean: clean.gatherRows(indices),
+                     rotationLabels: indices.map { rotationLabels[$0] }, draws: [])
+        }
+    }
+
     /// Each `[3, S, S]` image of `images` turned `k[i]·90°` clockwise (k = 1: 90° clockwise,
     /// 3: 90° counter-clockwise), as `torch.rot90(x, -k, dims=(H, W))`.
     public static func rotated(_ images: Tensor, by k: [Int]) -> Tensor {

@@ -14,17 +14,28 @@ public enum SSLObjective {
         public var total: Tensor
     }
 
+    /// Gathers the normalised projections of every data-parallel rank: returns all of them
+    /// (`[N, D]`, blocks in rank order, each `[view 1, view 2]` of that rank's images) and
+    /// where this rank's rows start; differentiable.
+    public typealias RowGather = (Tensor) -> (all: Tensor, offset: Int)
+
     /// SimCLR's NT-Xent over `[2B, D]` projections ordered [view 1 of images 0..B−1,
     /// view 2 of images 0..B−1]: cosine similarities / τ, positive of row i is row i ± B,
     /// the denominator sums over every k ≠ i; mean over the 2B anchors.
-    public static func ntXent(_ z: Tensor, temperature: Float = temperature) -> Tensor {
+    ///
+    /// - Parameter gather: for data parallelism: `z` holds this rank's `[2b, D]` and the
+    ///   candidates are every rank's projections; the mean over ranks of this loss is the
+    ///   one-process loss of the global batch.
+    public static func ntXent(_ z: Tensor, temperature: Float = temperature, gather: RowGather? = nil) -> Tensor {
         let n = z.shape[0]
         precondition(n % 2 == 0, "NT-Xent needs an even number of rows, got \(n)")
         let zn = z.l2Normalized()
-        let sim = Tensor.matmul(zn, zn, transposeB: true) * (1 / temperature)
-        let diagonal = Tensor(zeros: [n, n])
-        diagonal.withUnsafeMutableBufferPointer { d in for i in 0..<n { d[i * n + i] = -.infinity } }
-        let targets = (0..<n).map { ($0 + n / 2) % n }
+        let (candidates, offset) = gather?(zn) ?? (zn, 0)
+        let total = candidates.shape[0]
+        let sim = Tensor.matmul(zn, candidates, transposeB: true) * (1 / temperature)
+        let diagonal = Tensor(zeros: [n, total])
+        diagonal.withUnsafeMutableBufferPointer { d in for i in 0..<n { d[i * total + offset + i] = -.infinity } }
+        let targets = (0..<n).map { offset + ($0 + n / 2) % n }
         return (sim + diagonal).crossEntropy(labels: targets)
     }
 
@@ -35,10 +46,12 @@ public enum SSLObjective {
     ///   - rotationLabels: k per view (0…3).
     ///   - clean: `[2B, 3, S, S]` rotated, uncorrupted views (the reconstruction target).
     ///   - weights: the learned scalars `(s_rot, s_con, s_rec)`, each `[1]`.
+    ///   - gather: the contrastive loss's gather across data-parallel ranks (nil: one process).
     public static func losses(_ output: SSLOutput, rotationLabels: [Int], clean: Tensor,
-                              weights: (rotation: Tensor, contrastive: Tensor, reconstruction: Tensor)) -> Losses {
+                              weights: (rotation: Tensor, contrastive: Tensor, reconstruction: Tensor),
+                              gather: RowGather? = nil) -> Losses {
         let lRot = output.rotation.crossEntropy(labels: rotationLabels)
-        let lCon = ntXent(output.contrastive)
+        let lCon = ntXent(output.contrastive, gather: gather)
         let lRec = output.reconstruction.l1Loss(clean)
         // L = e^(−s_rot)·L_rot + ½s_rot + e^(−s_con)·L_con + ½s_con + e^(−½s_rec)·L_rec + ½s_rec
         let total = (-weights.rotation).exp() * lRot + weights.rotation * 0.5
@@ -61,10 +74,11 @@ public enum SSLObjective {
 
 extension CSiTModel {
     /// The SSL losses of this model's outputs (uses its loss scalars).
-    public func sslLosses(_ output: SSLOutput, rotationLabels: [Int], clean: Tensor) -> SSLObjective.Losses {
+    public func sslLosses(_ output: SSLOutput, rotationLabels: [Int], clean: Tensor,
+                          gather: SSLObjective.RowGather? = nil) -> SSLObjective.Losses {
         guard let rotW, let contrastiveW, let reconsW else { preconditionFailure("sslLosses needs an SSL-mode model") }
         return SSLObjective.losses(output, rotationLabels: rotationLabels, clean: clean,
-                                   weights: (rotW, contrastiveW, reconsW))
+                                   weights: (rotW, contrastiveW, reconsW), gather: gather)
     }
 
     /// AdamW parameter groups: no decay on 1-D tensors, biases, `pos_embed`, the special

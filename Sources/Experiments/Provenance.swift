@@ -1,3 +1,4 @@
+import Collectives
 import Foundation
 import TensorKit
 import Training
@@ -13,6 +14,11 @@ public struct Provenance: Codable, Sendable {
     public var cores: Int
     public var memoryBytes: UInt64
     public var threads: Int
+    /// Processes that trained the run together (data parallelism; 1 without). Not part of
+    /// the run's identity: the number of processes does not change the result.
+    public var processes: Int?
+    /// The hosts those processes ran on, in order of first rank.
+    public var hosts: [String]?
     /// How the run executed (threads, loaders, cache): never part of its id.
     public var execution: ExecutionConfig
     public var seed: UInt64
@@ -40,7 +46,8 @@ public struct Provenance: Codable, Sendable {
                           swiftVersion: shell(["swift", "--version"])?.split(separator: "\n").first.map(String.init),
                           blas: BLAS.configuration, host: ProcessInfo.processInfo.hostName,
                           cores: ProcessInfo.processInfo.activeProcessorCount, memoryBytes: ProcessInfo.processInfo.physicalMemory,
-                          threads: execution.threads ?? Parallel.threadCount, execution: execution, seed: config.seed, splitSeed: config.splitSeed,
+                          threads: execution.threads ?? Parallel.threadCount, processes: World.current.size,
+                          hosts: World.current.distinctHosts, execution: execution, seed: config.seed, splitSeed: config.splitSeed,
                           manifestSHA256: manifest?.trimmingCharacters(in: .whitespacesAndNewlines),
                           started: ISO8601DateFormatter().string(from: Date()))
     }

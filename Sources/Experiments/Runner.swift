@@ -1,3 +1,4 @@
+import Collectives
 import Foundation
 import TensorKit
 import Training
@@ -133,6 +134,9 @@ public enum SingleRun {
     ///   - threads: the thread count the command line resolved (recorded in provenance).
     /// - Throws: when the run is locked by another live process or training fails.
     public static func execute(_ run: PlannedRun, store: RunStore, threads: Int?, reporter: ProgressReporter?) throws {
+        // The ranks of a data-parallel run train together; rank 0 alone locks, writes
+        // state and provenance (the trainer writes the run folder from rank 0 only).
+        guard World.current.isRoot else { return try trainOtherRank(run, store: store, threads: threads) }
         guard try store.lock(run.id) else { throw RunnerError.locked(run.id, store.lockHolder(run.id)) }
         defer { store.unlock(run.id) }
         if store.isComplete(run.id) { return }
@@ -158,6 +162,20 @@ public enum SingleRun {
             try? store.setStatus(run.id, .failed, message: "\(error)")
             throw error
         }
+    }
+}
+
+extension SingleRun {
+    /// What a data-parallel rank other than 0 does: the same training, nothing written.
+    static func trainOtherRank(_ run: PlannedRun, store: RunStore, threads: Int?) throws {
+        if store.isComplete(run.id) { return }
+        var execution = run.execution
+        execution.threads = threads
+        if let dep = run.dependsOn {
+            guard store.isDone(dep) else { throw RunnerError.dependency(run.id, dep) }
+            execution.initCheckpointPath = store.dir(dep).appendingPathComponent("model.safetensors").path
+        }
+        _ = try Trainer(config: run.config, execution: execution, runDir: store.dir(run.id), reporter: nil).run()
     }
 }
 

@@ -35,10 +35,22 @@ public struct TrainingData: Sendable {
         return try cache?.image(url) ?? ImageDecoder.decode(url)
     }
 
+    /// The samples of a step's batch, or of `rows` of it (a data-parallel rank's share).
+    func batchSamples(step: Int, order: [Int], rows: Range<Int>?) -> [Int] {
+        let batch = order[(step * batchSize)..<((step + 1) * batchSize)]
+        guard let rows else { return Array(batch) }
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= batchSize, "rows \(rows) of a batch of \(batchSize)")
+        return Array(batch.dropFirst(rows.lowerBound).prefix(rows.count))
+    }
+
     /// Two augmented, normalised views of each image of the step: `[2B, 3, S, S]` ordered
     /// [view 1 of images 0..B−1, view 2 of images 0..B−1], plus the sample indices.
-    public func sslViews(epoch: Int, step: Int, order: [Int]) throws -> (views: Tensor, samples: [Int]) {
-        let ids = Array(order[(step * batchSize)..<((step + 1) * batchSize)])
+    ///
+    /// - Parameter rows: only these rows of the batch (a data-parallel rank's share); each
+    ///   image's augmentation depends on the image, epoch and seed alone, so a share is
+    ///   exactly those rows of the whole.
+    public func sslViews(epoch: Int, step: Int, order: [Int], rows: Range<Int>? = nil) throws -> (views: Tensor, samples: [Int]) {
+        let ids = batchSamples(step: step, order: order, rows: rows)
         let S = imageSize
         let views = Tensor(uninitializedShape: [2 * ids.count, 3, S, S])
         for (j, i) in ids.enumerated() {
@@ -52,9 +64,10 @@ public struct TrainingData: Sendable {
         return (views, ids)
     }
 
-    /// One augmented view per image and its label: `[B, 3, S, S]`.
-    public func labeledBatch(epoch: Int, step: Int, order: [Int]) throws -> (images: Tensor, labels: [Int]) {
-        let ids = Array(order[(step * batchSize)..<((step + 1) * batchSize)])
+    /// One augmented view per image and its label: `[B, 3, S, S]` (only `rows` of the
+    /// batch when given).
+    public func labeledBatch(epoch: Int, step: Int, order: [Int], rows: Range<Int>? = nil) throws -> (images: Tensor, labels: [Int]) {
+        let ids = batchSamples(step: step, order: order, rows: rows)
         let S = imageSize
         let images = Tensor(uninitializedShape: [ids.count, 3, S, S])
         for (j, i) in ids.enumerated() {

@@ -52,10 +52,13 @@ public final class Dropout: Module {
     public let p: Float
     public var _rng: RNG
 
+    /// The rows of the global batch this process holds (data parallelism), nil for all.
+    public var rows: RowSelection?
+
     public init(_ p: Float, rng: RNG) { self.p = p; _rng = rng }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        training && p > 0 ? x.dropout(p, rng: &_rng) : x
+        training && p > 0 ? x.dropout(p, rng: &_rng, rows: rows) : x
     }
 }
 
@@ -64,9 +67,12 @@ public final class DropPath: Module {
     public let p: Float
     public var _rng: RNG
 
+    /// The rows of the global batch this process holds (data parallelism), nil for all.
+    public var rows: RowSelection?
+
     public init(_ p: Float, rng: RNG) { self.p = p; _rng = rng }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        training && p > 0 ? x.dropPath(p, rng: &_rng) : x
+        training && p > 0 ? x.dropPath(p, rng: &_rng, rows: rows) : x
     }
 }

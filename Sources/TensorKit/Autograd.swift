@@ -103,10 +103,28 @@ extension Tensor {
     public func backward(gradient: Tensor, retainGraph: Bool = false) {
         precondition(requiresGrad, "backward() on a tensor that does not require grad")
         precondition(gradient.count == count, "seed gradient \(gradient.shape) for \(shape)")
-        GradMode.withoutGrad { runBackward(seed: gradient, retainGraph: retainGraph) }
+        GradMode.withoutGrad { runBackward(seed: gradient, retainGraph: retainGraph, leafReady: nil) }
     }
 
-    private func runBackward(seed: Tensor, retainGraph: Bool) {
+    /// `backward()` that also calls `leafReady` with each leaf as soon as its gradient is
+    /// final for this pass (every path into it summed), in the order backward reaches them:
+    /// data-parallel training starts reducing those gradients while backward goes on.
+    public func backward(leafReady: (Tensor) -> Void) {
+        precondition(requiresGrad && count == 1, "backward() needs a scalar that requires grad, got \(shape)")
+        withoutActuallyEscaping(leafReady) { hook in
+            GradMode.withoutGrad { runBackward(seed: Tensor(repeating: 1, shape: shape), retainGraph: false, leafReady: hook) }
+        }
+    }
+
+    /// Records `self` as the output of an op computed outside TensorKit (a collective across
+    /// processes, say) over `inputs`: `backward` gets the gradient of `self` and returns one
+    /// gradient per input (nil where none). Does nothing when no input needs a gradient.
+    @discardableResult
+    public func recordingCustomGradient(of inputs: [Tensor], _ backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        recorded(inputs, backward)
+    }
+
+    private func runBackward(seed: Tensor, retainGraph: Bool, leafReady: ((Tensor) -> Void)?) {
         let order = topologicalOrder()
         var grads: [ObjectIdentifier: Tensor] = [:]
         var owned = Set<ObjectIdentifier>()
@@ -116,6 +134,7 @@ extension Tensor {
             guard let node = t.node else {
                 let adoptable = isKnownUniquelyReferenced(&g) && g.ownsStorageUniquely && g.offset == 0
                 t.accumulateGrad(g, adoptable: adoptable)
+                leafReady?(t)
                 continue
             }
             let t0 = node.category == nil ? 0 : Profiler.start()

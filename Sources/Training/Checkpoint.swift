@@ -70,6 +70,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case cannotExtend(String, reason: String)
     /// A classifier over fewer than two classes (one class folder, or a filter that left one).
     case tooFewClasses(root: String, classes: [String])
+    /// Data-parallel ranks hold different parameters (the sums over ranks' parameters
+    /// differ): the gradients were not averaged alike.
+    case ranksDiverged(epoch: Int, sums: [Double])
 
     public var description: String {
         switch self {
@@ -80,6 +83,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case let .incompatibleCheckpoint(p, r): return "\(p): cannot resume: \(r)"
         case let .tooFewImages(s, n, b): return "the \(s) split has \(n) images, fewer than one batch of \(b)"
         case let .cannotExtend(p, r): return "\(p): cannot extend: \(r)"
+        case let .ranksDiverged(e, sums):
+            return "after epoch \(e + 1) the processes hold different parameters (sums \(sums.map { String($0) }.joined(separator: " … "))); "
+                + "data-parallel training cannot go on"
         case let .tooFewClasses(r, cs):
             return "\(r): the training split has images of \(cs.count) class\(cs.count == 1 ? "" : "es")"
                 + "\(cs.isEmpty ? "" : " (" + cs.joined(separator: ", ") + ")"); a classifier needs two or more"

@@ -1,4 +1,5 @@
 import CSiTKit
+import Collectives
 import Evaluation
 import Foundation
 import HistoData
@@ -32,6 +33,11 @@ public final class Trainer {
     public var stopAfterEpoch: Int?
     /// Test seam: when it returns true for (epoch, step) the loss is replaced by NaN.
     public var faultInjection: ((Int, Int) -> Bool)?
+    /// The processes training this run together (data parallelism): each computes its share
+    /// of every batch, gradients are averaged, rank 0 alone writes the run folder.
+    public var communicator: Communicator = World.current
+    /// What the gradient reductions cost so far (data parallelism; nil before training).
+    public private(set) var reductionStatistics: GradientAverager.Statistics?
 
     /// - Parameters:
     ///   - config: what the run computes (its identity).
@@ -135,6 +141,9 @@ public final class Trainer {
         var card = RunArtifacts.card(model, config: c, classes: classes, runID: runID)
         let optimizer = AdamW(groups: model.parameterGroups(weightDecay: c.weightDecay))
 
+        let parallel = try DataParallel(communicator: communicator, batchSize: c.batchSize)
+        let root = communicator.isRoot
+        let averager = GradientAverager(parameters: model.trainableParameters.map(\.tensor), communicator: communicator)
         let cache = execution.cacheImages ? ImageCache(capacityBytes: execution.cacheMiB << 20) : nil
         let train = TrainingData(dataset: data.train, indices: data.trainIndices, imageSize: c.imageSize, batchSize: c.batchSize,
                                  seed: c.seed, cache: cache)
@@ -156,10 +165,10 @@ public final class Trainer {
                                               : "resuming after epoch \(saved.epoch + 1) of \(c.epochs)")
         }
         // Written only now: a folder that refused to resume keeps the configuration it has.
-        if let previous { try recordExtension(from: previous) }
+        if let previous, root { try recordExtension(from: previous) }
         card.extendedFromEpochs = extendedFromEpochs
-        try artifacts.begin(config: c, manifest: data.manifest)
-        var log = TrainingLog(url: runDir.appendingPathComponent("log.jsonl"), keepingThrough: start)
+        if root { try artifacts.begin(config: c, manifest: data.manifest) }
+        var log = TrainingLog(url: runDir.appendingPathComponent("log.jsonl"), keepingThrough: start, writes: root)
         let evalData = data.test.map {
             TrainingData(dataset: $0, indices: data.testIndices, imageSize: c.imageSize, batchSize: c.batchSize, seed: c.seed, cache: cache)
         }
@@ -177,17 +186,19 @@ public final class Trainer {
 
         for epoch in start..<c.epochs {
             var record = try trainEpoch(epoch, task: task, model: model, optimizer: optimizer, data: train, schedule: schedule,
-                                        hasCheckpoint: epoch > 0)
+                                        hasCheckpoint: epoch > 0, parallel: parallel, averager: averager)
+            reductionStatistics = averager.statistics
+            try parallel.checkParametersAgree(model.trainableParameters.map(\.tensor), epoch: epoch)
             let last = epoch == c.epochs - 1
             if let selection, (epoch + 1) % c.evalEvery == 0 || last {
-                let (m, _) = try Evaluator.evaluate(model, data: selection.data, classes: classes)
+                let (m, _) = try Evaluator.evaluate(model, data: selection.data, classes: classes, communicator: communicator)
                 record.validation = m.summaryValues
                 reporter?.note(String(format: "epoch %d: loss %.4f, %@ accuracy %.4f, macro F1 %.4f", epoch + 1, record.loss,
                                       selection.name, m.accuracy, m.macroF1))
                 if let score = c.bestMetric.value(in: m) {
                     if best.map({ score > $0 }) ?? true {
                         (best, sinceBest) = (score, 0)
-                        try artifacts.writeBest(model, card: card, epoch: epoch, metric: c.bestMetric, score: score)
+                        if root { try artifacts.writeBest(model, card: card, epoch: epoch, metric: c.bestMetric, score: score) }
                     } else {
                         sinceBest += 1
                     }
@@ -195,7 +206,7 @@ public final class Trainer {
             } else {
                 reporter?.note(String(format: "epoch %d: loss %.4f", epoch + 1, record.loss))
             }
-            if c.mode == .ssl {
+            if c.mode == .ssl && root {
                 // The same images every epoch, so the pictures show what the model learned.
                 let (views, _) = try train.sslViews(epoch: 0, step: 0, order: train.indices)
                 var rng = RNG(seed: c.seed, stream: "reconstruction-picture")
@@ -204,8 +215,10 @@ public final class Trainer {
             }
             try log.append(record)
             let stop = !last && c.patience.map { sinceBest >= $0 } ?? false
-            try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch, best: best, runID: runID, sinceBest: sinceBest,
-                                stoppedEarly: stop, to: checkpointURL)
+            if root {
+                try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch, best: best, runID: runID, sinceBest: sinceBest,
+                                    stoppedEarly: stop, to: checkpointURL)
+            }
             if stopAfterEpoch == epoch && !last {
                 return RunResult(runDir: runDir, records: log.records, metrics: nil, interrupted: true)
             }
@@ -215,16 +228,18 @@ public final class Trainer {
             }
         }
 
-        try artifacts.writeModel(model, card: card)
+        if root { try artifacts.writeModel(model, card: card) }
         // The test split is evaluated once, on the model `select` names; model.safetensors is
         // that model, so predict and evaluate on the run folder use what the metrics describe.
         var testedBest = false
         if c.select == .best {
             let url = runDir.appendingPathComponent("best.safetensors")
-            if FileManager.default.fileExists(atPath: url.path) {
+            // Rank 0 wrote it; every rank reads it once rank 0 says it is there.
+            communicator.barrier()
+            if communicator.any(root && FileManager.default.fileExists(atPath: url.path)) {
                 testedBest = true
                 _ = try model.load(try SafeTensors.read(url).tensors)
-                try artifacts.writeModel(model, card: card)
+                if root { try artifacts.writeModel(model, card: card) }
                 reporter?.note("test split evaluated on best.safetensors (best validation \(c.bestMetric.rawValue)), now model.safetensors")
             } else {
                 reporter?.note("select: best, but no epoch scored \(c.bestMetric.rawValue) on validation: the last model is evaluated")
@@ -234,25 +249,30 @@ public final class Trainer {
         if let evalData, !data.testIndices.isEmpty {
             // Intervals seeded by the run's seed: the same run gives the same interval.
             let (m, predictions) = try Evaluator.evaluate(model, data: evalData, classes: classes,
-                                                          bootstrap: RNG(seed: c.seed, stream: PercentileBootstrap.stream))
+                                                          bootstrap: RNG(seed: c.seed, stream: PercentileBootstrap.stream),
+                                                          communicator: communicator)
             metrics = m
-            try artifacts.writeEvaluation(m, predictions: predictions,
-                                          validation: ValidationRecord.tested(records: log.records, config: c, testedBest: testedBest))
+            if root {
+                try artifacts.writeEvaluation(m, predictions: predictions,
+                                              validation: ValidationRecord.tested(records: log.records, config: c, testedBest: testedBest))
+            }
         }
-        try artifacts.writeReport(config: c, records: log.records, metrics: metrics)
+        if root { try artifacts.writeReport(config: c, records: log.records, metrics: metrics) }
+        // No rank leaves before rank 0 has written everything (a launcher may stop the rest).
+        communicator.barrier()
         return RunResult(runDir: runDir, records: log.records, metrics: metrics, interrupted: false)
     }
 
     /// One epoch of training.
     func trainEpoch(_ epoch: Int, task: TrainingTask, model: CSiTModel, optimizer: AdamW, data: TrainingData, schedule: CosineSchedule,
-                    hasCheckpoint: Bool) throws -> EpochRecord {
+                    hasCheckpoint: Bool, parallel: DataParallel, averager: GradientAverager) throws -> EpochRecord {
         let c = config
         let steps = data.stepsPerEpoch
         let order = data.order(epoch: epoch)
         task.setMode(model)
         let seed = c.seed
         let producer = Prefetcher<StepBatch>(count: steps, workers: execution.workers, depth: 2) { step in
-            try task.batch(data, epoch: epoch, step: step, order: order)
+            try task.batch(data, epoch: epoch, step: step, order: order, parallel: parallel)
         }
         var lossSum = 0.0
         var parts: [String: Double] = [:]
@@ -263,17 +283,23 @@ public final class Trainer {
             let globalStep = epoch * steps + step
             let lr = schedule.lr(at: globalStep)
             lastLR = lr
-            model.reseedStochasticLayers(RNG(seed: seed, stream: "stochastic").derived("e\(epoch)", step))
+            model.reseedStochasticLayers(RNG(seed: seed, stream: "stochastic").derived("e\(epoch)", step), rows: task.inputRows(parallel))
             model.zeroGrad()
             var rng = RNG(seed: seed, stream: "mix").derived("e\(epoch)", step)
-            let (loss, stepParts) = task.loss(model, batch, rng: &rng)
-            var value = Double(loss.item)
-            if faultInjection?(epoch, step) == true { value = .nan }
+            let (loss, localParts) = task.loss(model, batch, rng: &rng, parallel: parallel)
+            var local = Double(loss.item)
+            if faultInjection?(epoch, step) == true { local = .nan }
+            // The global batch's loss and parts: every rank sees the same numbers, so a
+            // non-finite loss on any rank stops them all at the same step.
+            let keys = localParts.keys.sorted()
+            let global = parallel.mean([local] + keys.map { localParts[$0]! })
+            let value = global[0]
+            let stepParts = Dictionary(uniqueKeysWithValues: zip(keys, global.dropFirst()))
             guard value.isFinite else {
                 throw TrainingError.nonFinite(epoch: epoch, step: step, loss: "\(value)",
                                               lastCheckpoint: hasCheckpoint ? checkpointURL.path : nil)
             }
-            loss.backward()
+            averager.backward(loss)
             if let maxNorm = c.clipGradNorm { clipGradNorm(model.trainableParameters.map(\.tensor), maxNorm: maxNorm) }
             optimizer.update(lr: Float(lr))
             lossSum += value

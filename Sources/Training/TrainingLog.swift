@@ -21,10 +21,13 @@ public struct EpochRecord: Codable, Equatable, Sendable {
 public struct TrainingLog {
     public let url: URL
     public private(set) var records: [EpochRecord] = []
+    /// False on data-parallel ranks other than 0: they keep the records, rank 0 writes them.
+    public var writes = true
 
     /// - Parameter epoch: the last epoch the checkpoint holds (numbered from 1; 0: none).
-    public init(url: URL, keepingThrough epoch: Int) {
+    public init(url: URL, keepingThrough epoch: Int, writes: Bool = true) {
         self.url = url
+        self.writes = writes
         if let text = try? String(contentsOf: url, encoding: .utf8) {
             let d = JSONDecoder()
             records = text.split(separator: "\n").compactMap { try? d.decode(EpochRecord.self, from: Data($0.utf8)) }
@@ -34,6 +37,7 @@ public struct TrainingLog {
 
     public mutating func append(_ r: EpochRecord) throws {
         records.append(r)
+        guard writes else { return }
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         let text = try records.map { String(decoding: try e.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"

@@ -7,6 +7,9 @@ import TensorKit
 /// What a loader worker hands the training loop.
 enum StepBatch {
     case ssl(SSLBatch)
+    /// A data-parallel rank's share of the views, `[2b, 3, S, S]`: the corruptions are drawn
+    /// on the gathered global batch (they copy pixels across images), with this generator.
+    case sslViews(Tensor, corruption: RNG)
     case labeled(Tensor, [Int])
 }
 
@@ -20,20 +23,26 @@ protocol TrainingTask {
     func prepare(_ model: CSiTModel)
     /// Sets train or eval mode before an epoch.
     func setMode(_ model: CSiTModel)
-    /// One step's batch, made on a loader thread (a pure function of epoch and step).
-    func batch(_ data: TrainingData, epoch: Int, step: Int, order: [Int]) throws -> StepBatch
-    /// The loss of a batch and its named parts (`rng` drives mixing and erasing).
-    func loss(_ model: CSiTModel, _ batch: StepBatch, rng: inout RNG) -> (total: Tensor, parts: [String: Double])
+    /// One step's batch (this rank's share of it), made on a loader thread (a pure
+    /// function of epoch and step).
+    func batch(_ data: TrainingData, epoch: Int, step: Int, order: [Int], parallel: DataParallel) throws -> StepBatch
+    /// The loss of this rank's share of a batch and its named parts (`rng` drives mixing and
+    /// erasing); averaged over ranks it is the loss of the global batch.
+    func loss(_ model: CSiTModel, _ batch: StepBatch, rng: inout RNG, parallel: DataParallel) -> (total: Tensor, parts: [String: Double])
+    /// The rows of the global batch the model's input holds, for drop-path and dropout.
+    func inputRows(_ parallel: DataParallel) -> RowSelection?
 }
 
 extension TrainingTask {
     func prepare(_ model: CSiTModel) {}
     func setMode(_ model: CSiTModel) { model.train() }
 
-    func batch(_ data: TrainingData, epoch: Int, step: Int, order: [Int]) throws -> StepBatch {
-        let (images, labels) = try data.labeledBatch(epoch: epoch, step: step, order: order)
+    func batch(_ data: TrainingData, epoch: Int, step: Int, order: [Int], parallel: DataParallel) throws -> StepBatch {
+        let (images, labels) = try data.labeledBatch(epoch: epoch, step: step, order: order, rows: parallel.rows)
         return .labeled(images, labels)
     }
+
+    func inputRows(_ parallel: DataParallel) -> RowSelection? { parallel.sampleRows }
 }
 
 /// The task of each mode.
@@ -54,15 +63,24 @@ struct SSLTask: TrainingTask {
 
     func modelMode(classes: Int) -> CSiTModel.Mode { .ssl }
 
-    func batch(_ data: TrainingData, epoch: Int, step: Int, order: [Int]) throws -> StepBatch {
-        let (views, _) = try data.sslViews(epoch: epoch, step: step, order: order)
+    func batch(_ data: TrainingData, epoch: Int, step: Int, order: [Int], parallel: DataParallel) throws -> StepBatch {
+        let (views, _) = try data.sslViews(epoch: epoch, step: step, order: order, rows: parallel.rows)
         var rng = RNG(seed: seed, stream: "corrupt").derived("e\(epoch)", step)
-        return .ssl(SSLBatch.make(views: views, rng: &rng))
+        return parallel.isParallel ? .sslViews(views, corruption: rng) : .ssl(SSLBatch.make(views: views, rng: &rng))
     }
 
-    func loss(_ model: CSiTModel, _ batch: StepBatch, rng: inout RNG) -> (total: Tensor, parts: [String: Double]) {
-        guard case .ssl(let b) = batch else { preconditionFailure("SSLTask gets SSL batches") }
-        let l = model.sslLosses(model.ssl(b.corrupted), rotationLabels: b.rotationLabels, clean: b.clean)
+    func inputRows(_ parallel: DataParallel) -> RowSelection? { parallel.viewRows }
+
+    func loss(_ model: CSiTModel, _ batch: StepBatch, rng: inout RNG, parallel: DataParallel) -> (total: Tensor, parts: [String: Double]) {
+        let b: SSLBatch
+        switch batch {
+        case .ssl(let whole): b = whole
+        case .sslViews(let share, var corruption):
+            b = SSLBatch.make(views: parallel.gatherViews(share), rng: &corruption).rows(parallel.viewRows!.indices)
+        case .labeled: preconditionFailure("SSLTask gets SSL batches")
+        }
+        let gather = parallel.isParallel ? { parallel.communicator.allgatherRows($0) } : nil
+        let l = model.sslLosses(model.ssl(b.corrupted), rotationLabels: b.rotationLabels, clean: b.clean, gather: gather)
         return (l.total, ["rot": Double(l.rotation.item), "con": Double(l.contrastive.item), "rec": Double(l.reconstruction.item)])
     }
 }
@@ -74,18 +92,25 @@ struct SupervisedTask: TrainingTask {
 
     func modelMode(classes: Int) -> CSiTModel.Mode { .finetune(classes: classes) }
 
-    func loss(_ model: CSiTModel, _ batch: StepBatch, rng: inout RNG) -> (total: Tensor, parts: [String: Double]) {
-        guard case .labeled(let images, let labels) = batch else { preconditionFailure("SupervisedTask gets labeled batches") }
+    func loss(_ model: CSiTModel, _ batch: StepBatch, rng: inout RNG, parallel: DataParallel) -> (total: Tensor, parts: [String: Double]) {
+        guard case .labeled(let share, let shareLabels) = batch else { preconditionFailure("SupervisedTask gets labeled batches") }
         let c = config
-        if c.mixup > 0 || c.cutmix > 0 {
+        let mixing = c.mixup > 0 || c.cutmix > 0
+        // Mixing pairs image i with image B−1−i and erasing draws image after image: both
+        // run on the gathered global batch, then each rank keeps its rows.
+        let whole = parallel.isParallel && (mixing || c.randomErasing > 0)
+        let images = whole ? parallel.communicator.allgatherRows(values: share) : share
+        let labels = whole ? parallel.gatherLabels(shareLabels) : shareLabels
+        let mine = { (t: Tensor) in whole ? t.gatherRows(parallel.sampleRows!.indices) : t }
+        if mixing {
             var mix = BatchMixing.MixupConfig()
             (mix.mixupAlpha, mix.cutmixAlpha, mix.probability, mix.labelSmoothing) = (c.mixup, c.cutmix, c.mixupProbability, c.labelSmoothing)
             let targets = BatchMixing.mix(images, labels: labels, classes: model.rotHead.outputs, config: mix, rng: &rng)
             if c.randomErasing > 0 { BatchMixing.randomErase(images, probability: c.randomErasing, rng: &rng) }
-            return (SSLObjective.finetuneLoss(model.classify(images), softTargets: targets), [:])
+            return (SSLObjective.finetuneLoss(model.classify(mine(images)), softTargets: mine(targets)), [:])
         }
         if c.randomErasing > 0 { BatchMixing.randomErase(images, probability: c.randomErasing, rng: &rng) }
-        return (SSLObjective.finetuneLoss(model.classify(images), labels: labels, labelSmoothing: c.labelSmoothing), [:])
+        return (SSLObjective.finetuneLoss(model.classify(mine(images)), labels: shareLabels, labelSmoothing: c.labelSmoothing), [:])
     }
 }
 
@@ -99,7 +124,7 @@ struct FrozenProbeTask: TrainingTask {
     func prepare(_ model: CSiTModel) { model.freezeBackbone() }
     func setMode(_ model: CSiTModel) { if config.linearEvalTrainMode { model.train() } else { model.eval() } }
 
-    func loss(_ model: CSiTModel, _ batch: StepBatch, rng: inout RNG) -> (total: Tensor, parts: [String: Double]) {
+    func loss(_ model: CSiTModel, _ batch: StepBatch, rng: inout RNG, parallel: DataParallel) -> (total: Tensor, parts: [String: Double]) {
         guard case .labeled(let images, let labels) = batch else { preconditionFailure("FrozenProbeTask gets labeled batches") }
         return (SSLObjective.finetuneLoss(model.classify(images), labels: labels, labelSmoothing: config.labelSmoothing), [:])
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Collectives
 import Experiments
 import Foundation
 import TensorKit
@@ -122,7 +123,10 @@ struct RunExperimentCommand: ParsableCommand {
     func run() throws {
         // One precedence for the thread count: --threads, then CSIT_THREADS (which executors
         // set for their children), then every core. Never part of a run's identity.
-        Parallel.configure(threads: threads)
+        Parallel.configure(threads: World.threads(requested: threads))
+        if World.launchedSize() > 1 && runID == nil {
+            throw ValidationError("csit run was started as \(World.launchedSize()) processes (mpirun or srun): name the one run they train together with --run ID")
+        }
         if let runID {
             // Executors freeze the plan before starting children, so a child runs exactly what
             // was planned, even if the spec changed since, without planning again.
@@ -133,7 +137,9 @@ struct RunExperimentCommand: ParsableCommand {
                 throw ValidationError(RunnerError.unknownRun(runID).description)
             }
             do {
-                try SingleRun.execute(r, store: store, threads: Parallel.threadCount, reporter: ProgressReporter(prefix: "[\(r.id.prefix(8))] "))
+                try RankFailure.guarding {
+                    try SingleRun.execute(r, store: store, threads: Parallel.threadCount, reporter: RankFailure.reporter(prefix: "[\(r.id.prefix(8))] "))
+                }
             } catch let e as RunnerError {
                 guard case .locked = e else { throw e }
                 FileHandle.standardError.write(Data("\(e)\n".utf8))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Collectives
 import Experiments
 import Foundation
 import TensorKit
@@ -44,11 +45,20 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         var s = try resolve()
         do { try s.config.validate() } catch let e as RunConfigError { throw ValidationError(e.description) }
-        Parallel.configure(threads: s.execution.threads)
+        Parallel.configure(threads: World.threads(requested: s.execution.threads))
         s.execution.threads = Parallel.threadCount
-        let trainer = Trainer(config: s.config, execution: s.execution, runDir: URL(fileURLWithPath: output), reporter: ProgressReporter())
+        let runDir = URL(fileURLWithPath: output)
+        let trainer = Trainer(config: s.config, execution: s.execution, runDir: runDir, reporter: RankFailure.reporter())
         trainer.extend = extend
-        let result = try trainer.run()
+        var result: RunResult?
+        try RankFailure.guarding { result = try trainer.run() }
+        guard let result, World.current.isRoot else { return }
+        if !result.interrupted {
+            let e = JSONEncoder()
+            e.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(try e.encode(Provenance.collect(config: s.config, execution: s.execution, runDir: runDir)),
+                                 to: runDir.appendingPathComponent("provenance.json"))
+        }
         if let m = result.metrics { print(m.markdown, terminator: "") }
         // Only what this run wrote (an SSL run has no metrics.json, a run without test images neither).
         let written = ["report.md", "metrics.json", "predictions.csv", "reconstruction.png", "model.safetensors"].filter {

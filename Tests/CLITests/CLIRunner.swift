@@ -25,10 +25,16 @@ enum CLIRunner {
     /// Runs `csit args…`; returns the exit status and stdout + stderr.
     static let calibrationCache = FileManager.default.temporaryDirectory.appendingPathComponent("csit-calibration-\(getpid())")
 
-    static func run(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    /// - Parameter launcher: a command that starts `csit` (`mpirun -np 2`), empty for none.
+    static func run(_ args: [String], environment: [String: String] = [:], launcher: [String] = []) throws -> (status: Int32, output: String) {
         let p = Process()
-        p.executableURL = executable
-        p.arguments = args
+        if let first = launcher.first {
+            p.executableURL = URL(fileURLWithPath: first)
+            p.arguments = Array(launcher.dropFirst()) + [executable.path] + args
+        } else {
+            p.executableURL = executable
+            p.arguments = args
+        }
         var env = ProcessInfo.processInfo.environment
         env["CSIT_THREADS"] = "1"
         // The plan's calibration cache: one per test process, not the user's.
