@@ -60,47 +60,58 @@ public enum Diff {
         return Side(name: path, runs: runs.map { (label: $0.0, id: $0.1, config: $0.2, metrics: $0.3) })
     }
 
-    /// Markdown: differing configuration keys, then per-label metrics with deltas against
-    /// the first side, then the means.
-    public static func render(_ sides: [Side], metrics: [String] = [Metric.accuracy, .macroF1, .kappa, .macroAUC].map(\.rawValue)) throws -> String {
-        var s = "## Configuration differences\n\n"
+    /// Configuration keys that always differ between experiments and say nothing: data
+    /// paths, folds, seeds. The SSL run a downstream run started from is compared by run.
+    static let ignoredKeys: Set<String> = ["root", "test_root", "init_checkpoint", "fold", "seed"]
+
+    /// The key under which the SSL run behind downstream runs is compared.
+    public static let sslRunKey = "ssl_run"
+
+    /// The comparison of `sides`: configuration keys whose values differ (keys equal on
+    /// every side are left out), per-label metrics with deltas against the first side, then
+    /// the means over the labels each side has.
+    public static func compare(_ sides: [Side], metrics: [String] = [Metric.accuracy, .macroF1, .kappa, .macroAUC].map(\.rawValue)) throws -> Comparison {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         func flat(_ c: RunConfig) throws -> [String: String] {
-            let obj = try JSONSerialization.jsonObject(with: e.encode(c)) as! [String: Any]
-            return obj.mapValues { "\($0)" }
+            var obj = (try JSONSerialization.jsonObject(with: e.encode(c)) as! [String: Any]).mapValues { "\($0)" }
+            if let ck = c.initCheckpoint {
+                obj[sslRunKey] = ck.hasPrefix(RunIdentity.plannedPrefix) ? String(ck.dropFirst(RunIdentity.plannedPrefix.count)) : ck
+            }
+            return obj
         }
         let configs = try sides.map { side in try side.runs.map { try flat($0.config) } }
         var keys = Set<String>()
         for perSide in configs { for c in perSide { keys.formUnion(c.keys) } }
         let differing = keys.sorted().filter { k in
-            Set(configs.flatMap { $0.map { $0[k] ?? "–" } }).count > 1 && !["root", "init_checkpoint", "fold", "seed"].contains(k)
+            Set(configs.flatMap { $0.map { $0[k] ?? "–" } }).count > 1 && !ignoredKeys.contains(k)
         }
-        if differing.isEmpty { s += "none (besides data paths, folds and seeds)\n" } else {
-            s += "| key | " + sides.map(\.name).joined(separator: " | ") + " |\n|---|" + String(repeating: "---|", count: sides.count) + "\n"
-            for k in differing {
-                s += "| \(k) | " + configs.map { Array(Set($0.map { $0[k] ?? "–" })).sorted().joined(separator: " / ") }.joined(separator: " | ") + " |\n"
-            }
+        let configuration = differing.map { k in
+            Comparison.Setting(key: k, values: configs.map { Array(Set($0.map { $0[k] ?? "–" })).sorted().joined(separator: " / ") })
         }
-        s += "\n## Metrics\n\n| run | metric | " + sides.map(\.name).joined(separator: " | ") + " | " + sides.dropFirst().map { "Δ \($0.name)" }.joined(separator: " | ") + " |\n"
-        s += "|---|---|" + String(repeating: "---|", count: 2 * sides.count - 1) + "\n"
+        func row(_ run: String, _ metric: String, _ values: [Double?]) -> Comparison.Row {
+            Comparison.Row(run: run, metric: metric, values: values,
+                           deltas: values.dropFirst().map { v in v.flatMap { v in values[0].map { v - $0 } } })
+        }
         let labels = sides.flatMap { $0.runs.map(\.label) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        var sums = [[Double]](repeating: [Double](repeating: 0, count: metrics.count), count: sides.count)
-        var counts = [[Int]](repeating: [Int](repeating: 0, count: metrics.count), count: sides.count)
+        var rows: [Comparison.Row] = []
         for label in labels {
-            for (mi, metric) in metrics.enumerated() {
-                let values = sides.map { side in side.runs.first { $0.label == label }?.metrics?.summaryValues[metric] }
-                for (si, v) in values.enumerated() { if let v { sums[si][mi] += v; counts[si][mi] += 1 } }
-                let base = values[0]
-                s += "| \(label) | \(metric) | " + values.map { $0.map { String(format: "%.4f", $0) } ?? "–" }.joined(separator: " | ") + " | "
-                    + values.dropFirst().map { v in (v != nil && base != nil) ? String(format: "%+.4f", v! - base!) : "–" }.joined(separator: " | ") + " |\n"
+            for metric in metrics {
+                rows.append(row(label, metric, sides.map { side in side.runs.first { $0.label == label }?.metrics?.summaryValues[metric] }))
             }
         }
-        for (mi, metric) in metrics.enumerated() {
-            let means = sides.indices.map { counts[$0][mi] > 0 ? sums[$0][mi] / Double(counts[$0][mi]) : nil }
-            s += "| **mean** | \(metric) | " + means.map { $0.map { String(format: "%.4f", $0) } ?? "–" }.joined(separator: " | ") + " | "
-                + means.dropFirst().map { v in (v != nil && means[0] != nil) ? String(format: "%+.4f", v! - means[0]!) : "–" }.joined(separator: " | ") + " |\n"
+        let means = metrics.map { metric in
+            row("mean", metric, sides.indices.map { si in
+                let v = rows.filter { $0.metric == metric }.compactMap { $0.values[si] }
+                return v.isEmpty ? nil : v.reduce(0, +) / Double(v.count)
+            })
         }
-        return s
+        return Comparison(sides: sides.map(\.name), configuration: configuration, runs: rows, means: means)
+    }
+
+    /// Markdown: differing configuration keys, then per-label metrics with deltas against
+    /// the first side, then the means.
+    public static func render(_ sides: [Side], metrics: [String] = [Metric.accuracy, .macroF1, .kappa, .macroAUC].map(\.rawValue)) throws -> String {
+        try compare(sides, metrics: metrics).markdown
     }
 }

@@ -280,14 +280,23 @@ struct TableCommand: ParsableCommand {
 }
 
 /// `csit diff`: compare runs or experiments.
+extension Diff.Comparison.Format: ExpressibleByArgument {}
+
 struct DiffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "diff", abstract: "Compare runs (folders) or experiments (specs or results folders).",
-                                                    discussion: "Example:\n  csit diff results/demo results/demo-lr3e-3")
+                                                    discussion: """
+                                                    Keys equal on every side are left out; data paths, folds and seeds are not compared, \
+                                                    and downstream runs are compared by the SSL run they started from (ssl_run).
+
+                                                    Example:
+                                                      csit diff results/demo results/demo-lr3e-3 --format csv
+                                                    """)
     @Argument(help: "Two or more run folders, results folders or specs.") var items: [String]
+    @Option(help: "Output: markdown (default), json or csv.") var format: Diff.Comparison.Format = .markdown
 
     func validate() throws { if items.count < 2 { throw ValidationError("give at least two runs or experiments") } }
 
-    func run() throws { print(try Diff.render(items.map(Diff.load)), terminator: "") }
+    func run() throws { print(try Diff.compare(items.map(Diff.load)).rendered(format), terminator: "") }
 }
 
 /// `csit status`: each run's state.

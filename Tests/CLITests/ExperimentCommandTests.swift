@@ -214,6 +214,9 @@ final class ExperimentCommandTests: XCTestCase {
                 try m.json().write(to: store.dir(run.id).appendingPathComponent("metrics.json"))
                 var c = run.config
                 if shift == 1 { c.lr = 1e-3 }
+                // Started from another SSL run on each side: diff names the two runs; the
+                // split seed is the same on both sides, so it is left out.
+                c.initCheckpoint = RunIdentity.plannedPrefix + (shift == 0 ? "0a0a0a0a0a0a0a0a" : "1b1b1b1b1b1b1b1b")
                 try JSONEncoder().encode(c).write(to: store.dir(run.id).appendingPathComponent("config.json"))
                 try JSONEncoder().encode(run.labels).write(to: store.dir(run.id).appendingPathComponent(RunStore.specEntriesFile))
                 try store.setStatus(run.id, .done)
@@ -225,8 +228,13 @@ final class ExperimentCommandTests: XCTestCase {
                 try CLIRunner.assertGolden(try String(contentsOf: res.appendingPathComponent("paper.tex"), encoding: .utf8), "table-tiny.tex")
             }
         }
-        let (status, out) = try CLIRunner.run(["diff", resA.path, resB.path])
-        XCTAssertEqual(status, 0, out)
-        try CLIRunner.assertGolden(out.replacingOccurrences(of: work.path, with: "<work>"), "diff-tiny.md")
+        for (format, golden) in [("markdown", "diff-tiny.md"), ("json", "diff-tiny.json"), ("csv", "diff-tiny.csv")] {
+            let (status, out) = try CLIRunner.run(["diff", resA.path, resB.path, "--format", format])
+            XCTAssertEqual(status, 0, out)
+            try CLIRunner.assertGolden(out.replacingOccurrences(of: work.path, with: "<work>"), golden)
+        }
+        let (status, out) = try CLIRunner.run(["diff", resA.path, resB.path, "--format", "html"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("html"), out)
     }
 }
