@@ -156,6 +156,7 @@ public enum SingleRun {
             try AtomicFile.write(try e.encode(Provenance.collect(config: run.config, execution: execution, runDir: store.dir(run.id))),
                                  to: store.dir(run.id).appendingPathComponent("provenance.json"))
             try AtomicFile.write(try e.encode(run.labels), to: store.dir(run.id).appendingPathComponent(RunStore.specEntriesFile))
+            store.linkAliases(run.id, labels: run.labels)
             try store.recordResultHashes(run.id)
             try store.setStatus(run.id, .done, hashesRecorded: true)
         } catch {

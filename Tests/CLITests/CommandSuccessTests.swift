@@ -135,8 +135,14 @@ final class CommandSuccessTests: XCTestCase {
         let spec = try TinySpec.write(results: results.path, in: work)
         var (status, out) = try CLIRunner.run(["run", spec, "--jobs", "2", "--threads", "1"])
         XCTAssertEqual(status, 0, out)
-        let runs = try FileManager.default.contentsOfDirectory(atPath: results.appendingPathComponent("runs").path)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: results.appendingPathComponent("runs").path).filter { $0 != "by-label" }
         XCTAssertEqual(runs.count, 3)
+        // Readable names: one link per run, to its folder.
+        let aliases = try FileManager.default.contentsOfDirectory(atPath: results.appendingPathComponent("runs/by-label").path).sorted()
+        XCTAssertEqual(aliases, ["ft_fold0", "ft_fold1", "ft_fold2"])
+        let target = try FileManager.default.destinationOfSymbolicLink(atPath: results.appendingPathComponent("runs/by-label/ft_fold0").path)
+        XCTAssertTrue(runs.map { "../\($0)" }.contains(target), target)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: results.appendingPathComponent("runs/by-label/ft_fold0/metrics.json").path))
         for id in runs {
             let prov = try JSONSerialization.jsonObject(with: Data(contentsOf: results.appendingPathComponent("runs/\(id)/provenance.json"))) as! [String: Any]
             XCTAssertEqual(prov["threads"] as? Int, 1, id)

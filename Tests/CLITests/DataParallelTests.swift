@@ -102,7 +102,7 @@ final class DataParallelTests: XCTestCase {
         let two = try TinySpec.write(results: dir.appendingPathComponent("two").path, in: dir, file: "two.yaml", epochs: 2)
         var (status, out) = try CLIRunner.run(["run", one, "--only", "fold=0"])
         XCTAssertEqual(status, 0, out)
-        let id = try XCTUnwrap(FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("one/runs").path).first)
+        let id = try XCTUnwrap(FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("one/runs").path).first { $0 != "by-label" })
         (status, out) = try MPILauncher.run(["run", two], processes: 2)
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(out.contains("name the one run they train together with --run ID"), out)

@@ -228,12 +228,29 @@ final class ExperimentCommandTests: XCTestCase {
                 try CLIRunner.assertGolden(try String(contentsOf: res.appendingPathComponent("paper.tex"), encoding: .utf8), "table-tiny.tex")
             }
         }
+        // csit runs: the three formats of one listing, a filter on a number, a sort, and
+        // the errors of a typo.
+        for (format, golden) in [("table", "runs-tiny.txt"), ("csv", "runs-tiny.csv"), ("json", "runs-tiny.json")] {
+            let (status, out) = try CLIRunner.run(["runs", resA.path, "--sort", "-accuracy", "--format", format])
+            XCTAssertEqual(status, 0, out)
+            try CLIRunner.assertGolden(out, golden)
+        }
+        var (status, out) = try CLIRunner.run(["runs", resB.path, "--where", "lr=1e-3,fold=1", "--columns", "id,fold,lr,accuracy"])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertEqual(out.split(separator: "\n").count, 3, out)
+        XCTAssertTrue(out.contains("0.001"), out)
+        (status, out) = try CLIRunner.run(["runs", resA.path, "--sort", "-acuracy"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("--sort: no column 'acuracy' (did you mean 'accuracy'?)"), out)
+        (status, out) = try CLIRunner.run(["runs", resA.path, "--where", "fold"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.contains("--where 'fold': expected key=value"), out)
         for (format, golden) in [("markdown", "diff-tiny.md"), ("json", "diff-tiny.json"), ("csv", "diff-tiny.csv")] {
             let (status, out) = try CLIRunner.run(["diff", resA.path, resB.path, "--format", format])
             XCTAssertEqual(status, 0, out)
             try CLIRunner.assertGolden(out.replacingOccurrences(of: work.path, with: "<work>"), golden)
         }
-        let (status, out) = try CLIRunner.run(["diff", resA.path, resB.path, "--format", "html"])
+        (status, out) = try CLIRunner.run(["diff", resA.path, resB.path, "--format", "html"])
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(out.contains("html"), out)
     }
