@@ -143,6 +143,7 @@ public enum SingleRun {
         AtomicFile.removeStale(in: store.dir(run.id), locked: true)
         var execution = run.execution
         execution.threads = threads
+        execution.label = run.labels.first.map(RunStore.alias)
         if let dep = run.dependsOn {
             guard store.isDone(dep) else { throw RunnerError.dependency(run.id, dep) }
             execution.initCheckpointPath = store.dir(dep).appendingPathComponent("model.safetensors").path

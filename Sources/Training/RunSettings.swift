@@ -14,6 +14,9 @@ public struct ExecutionConfig: Equatable, Sendable {
     public var cacheMiB = 2048
     /// Where an `ssl-run:<id>` init checkpoint lives on this machine (set by the runner).
     public var initCheckpointPath: String?
+    /// The run's readable name (the runner's `by-label` alias; `csit train`: the output
+    /// folder's name): the TensorBoard run name under `tb/`.
+    public var label: String?
 
     public init() { self = RunSettings.paper(.ft).execution }
     init(placeholder: Void) {}

@@ -169,6 +169,7 @@ public final class Trainer {
         card.extendedFromEpochs = extendedFromEpochs
         if root { try artifacts.begin(config: c, manifest: data.manifest) }
         var log = TrainingLog(url: runDir.appendingPathComponent("log.jsonl"), keepingThrough: start, writes: root)
+        let scalars = RunScalars(runDir: runDir, label: execution.label, startStep: start * steps, enabled: root, reporter: reporter)
         let evalData = data.test.map {
             TrainingData(dataset: $0, indices: data.testIndices, imageSize: c.imageSize, batchSize: c.batchSize, seed: c.seed, cache: cache)
         }
@@ -186,7 +187,7 @@ public final class Trainer {
 
         for epoch in start..<c.epochs {
             var record = try trainEpoch(epoch, task: task, model: model, optimizer: optimizer, data: train, schedule: schedule,
-                                        hasCheckpoint: epoch > 0, parallel: parallel, averager: averager)
+                                        hasCheckpoint: epoch > 0, parallel: parallel, averager: averager, scalars: scalars)
             reductionStatistics = averager.statistics
             try parallel.checkParametersAgree(model.trainableParameters.map(\.tensor), epoch: epoch)
             let last = epoch == c.epochs - 1
@@ -214,6 +215,7 @@ public final class Trainer {
                                                                                epoch: epoch), epoch: epoch)
             }
             try log.append(record)
+            scalars.epoch(record, step: (epoch + 1) * steps)
             let stop = !last && c.patience.map { sinceBest >= $0 } ?? false
             if root {
                 try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch, best: best, runID: runID, sinceBest: sinceBest,
@@ -265,7 +267,7 @@ public final class Trainer {
 
     /// One epoch of training.
     func trainEpoch(_ epoch: Int, task: TrainingTask, model: CSiTModel, optimizer: AdamW, data: TrainingData, schedule: CosineSchedule,
-                    hasCheckpoint: Bool, parallel: DataParallel, averager: GradientAverager) throws -> EpochRecord {
+                    hasCheckpoint: Bool, parallel: DataParallel, averager: GradientAverager, scalars: RunScalars) throws -> EpochRecord {
         let c = config
         let steps = data.stepsPerEpoch
         let order = data.order(epoch: epoch)
@@ -304,6 +306,7 @@ public final class Trainer {
             optimizer.update(lr: Float(lr))
             lossSum += value
             for (k, v) in stepParts { parts[k, default: 0] += v }
+            scalars.step(globalStep + 1, loss: value, parts: stepParts, lr: lr)
             let elapsed = Date().timeIntervalSince(start)
             let rate = Double((step + 1) * c.batchSize) / Swift.max(elapsed, 1e-9)
             let remaining = Double((steps - step - 1) + (c.epochs - epoch - 1) * steps) * Double(c.batchSize) / rate

@@ -27,8 +27,8 @@ final class DataParallelTests: XCTestCase {
         // Mixup, CutMix, random erasing and drop path on: every draw across the batch is
         // exercised; a validation split makes the per-epoch evaluation sharded too.
         ["--mode", "ft", "--dataset", "nct", "--data", Self.nct, "--folds", "3", "--fold", "0", "--preset", "csit-tiny",
-         "--image-size", "32", "--token-stride", "8", "--epochs", "3", "--batch-size", "6", "--lr", "1e-3", "--warmup-epochs", "0",
-         "--validation", "0.2", "--seed", "5", "--output", dir.appendingPathComponent(out).path]
+         "--image-size", "32", "--token-stride", "8", "--epochs", "3", "--batch-size", "4", "--lr", "1e-3", "--warmup-epochs", "0",
+         "--validation", "0.5", "--eval-every", "1", "--seed", "5", "--output", dir.appendingPathComponent(out).path]
     }
 
     func records(_ run: String) throws -> [[String: Any]] {
@@ -46,6 +46,10 @@ final class DataParallelTests: XCTestCase {
             let (px, py) = (x["lossParts"] as! [String: Double], y["lossParts"] as! [String: Double])
             XCTAssertEqual(Set(px.keys), Set(py.keys), file: file, line: line)
             for (k, v) in px { XCTAssertEqual(v, py[k]!, accuracy: 1e-5 * abs(v), "epoch \(x["epoch"]!) \(k)", file: file, line: line) }
+            // Validation (sharded over the ranks, then gathered) sees the same model.
+            let (vx, vy) = (x["validation"] as? [String: Double], y["validation"] as? [String: Double])
+            XCTAssertEqual(vx?.keys.sorted(), vy?.keys.sorted(), file: file, line: line)
+            for (k, v) in vx ?? [:] { XCTAssertEqual(v, vy![k]!, accuracy: 1e-9, "epoch \(x["epoch"]!) validation \(k)", file: file, line: line) }
         }
         let wa = try SafeTensors.read(dir.appendingPathComponent(a).appendingPathComponent("model.safetensors")).tensors
         let wb = try SafeTensors.read(dir.appendingPathComponent(b).appendingPathComponent("model.safetensors")).tensors
@@ -78,6 +82,7 @@ final class DataParallelTests: XCTestCase {
 
     func testFineTuningWithMixingAtTwoProcessesMatchesOne() throws {
         _ = try trainAtOneAndTwo(finetune)
+        XCTAssertNotNil(try records("p2").last?["validation"], "the per-epoch validation ran")
         // The same predictions: classes equal, probabilities within 1e-4.
         func rows(_ run: String) throws -> [[String]] {
             try String(contentsOf: dir.appendingPathComponent(run).appendingPathComponent("predictions.csv"), encoding: .utf8)
