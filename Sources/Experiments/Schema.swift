@@ -44,6 +44,7 @@ enum SpecSchema {
         case .text: return .string
         case .path: return .path
         case .choice(let v): return .oneOf(v)
+        case .subset(let v): return .list(.oneOf(v), nonEmpty: true)
         }
     }
 
@@ -77,7 +78,7 @@ enum SpecSchema {
             "test_fraction": .double(1e-6...0.999999), "split_seed": .int(0...Int(Int32.max)), "validation": .double(0...0.9),
         ], required: []),
         "model": .map(settings(placed: .model), required: []),
-        "ssl": .map(settings.merging(["checkpoint": .path,
+        "ssl": .map(settings.merging(settings(placed: .ssl)) { a, _ in a }.merging(["checkpoint": .path,
                                       "dataset": .map(["kind": .oneOf(DatasetKind.allCases.map(\.rawValue)), "root": .path],
                                                       required: ["root"])]) { a, _ in a }, required: []),
         "modes": .list(.oneOf(modes), nonEmpty: true),
@@ -150,6 +151,10 @@ enum SpecSchema {
                 let full = path.isEmpty ? k : "\(path).\(k)"
                 if fields[k] == nil, let setting = RunSetting.named(k), setting.placement == .commandLine {
                     throw SpecError.notInSpec(v.location, path: full, instead: "it is set per machine with --\(k) or CSIT_\(k.uppercased())")
+                }
+                // An SSL-only setting in a train block: say where it goes.
+                if fields[k] == nil, let setting = RunSetting.named(k), setting.placement == .ssl {
+                    throw SpecError.unknownKey(v.location, path: full, suggestion: "ssl.\(k)")
                 }
                 guard let s = fields[k] else {
                     throw SpecError.unknownKey(v.location, path: full, suggestion: Array(fields.keys).closest(to: k).map { path.isEmpty ? $0 : "\(path).\($0)" })

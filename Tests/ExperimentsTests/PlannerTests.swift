@@ -116,7 +116,47 @@ final class SpecSettingsTests: XCTestCase {
         case .number(let r): return [r.upperBound, r.lowerBound].map { "\($0)" }.first { Double($0) != current.flatMap(Double.init) }!
         case .flag: return current == "true" ? "false" : "true"
         case .choice(let v): return v.first { $0 != current }!
+        case .subset(let v): return v[0]
         case .text, .path: return "elsewhere"
+        }
+    }
+
+    /// The SSL-only settings (the pretext-task ablation) reach the SSL run from the `ssl:`
+    /// block and rename it and the runs that start from it; at their defaults they change no id.
+    func testSSLSettingsReachTheSSLRunOnly() throws {
+        let ssl = "ssl:\n  dataset: {root: /nowhere-u}\n"
+        let base = try Plan.make(try ExperimentSpec.parse(self.base.replacingOccurrences(of: "[ft]", with: "[le]") + ssl, file: "s.yaml", checkPaths: false))
+        let defaults = try XCTUnwrap(base.runs.first { $0.config.mode == .ssl })
+        let explicit = try Plan.make(try ExperimentSpec.parse(self.base.replacingOccurrences(of: "[ft]", with: "[le]") + ssl
+            + "  tasks: [reconstruction, contrastive, rotation]\n  loss_weighting: uncertainty\n", file: "s.yaml", checkPaths: false))
+        XCTAssertEqual(explicit.runs.map(\.id), base.runs.map(\.id), "the defaults written out keep every id")
+        for setting in RunSetting.all where setting.placement == .ssl {
+            let value = other(setting)
+            let p = try Plan.make(try ExperimentSpec.parse(self.base.replacingOccurrences(of: "[ft]", with: "[le]") + ssl
+                + "  \(setting.key): \(setting.domain == .choice(["uncertainty", "equal"]) ? value : "[\(value)]")\n", file: "s.yaml", checkPaths: false))
+            let r = try XCTUnwrap(p.runs.first { $0.config.mode == .ssl }), le = try XCTUnwrap(p.runs.first { $0.config.mode == .le })
+            XCTAssertEqual(setting.text(in: RunSettings(config: r.config, execution: r.execution)), value, setting.key)
+            XCTAssertNotEqual(r.id, defaults.id, setting.key)
+            XCTAssertEqual(setting.text(in: RunSettings(config: le.config, execution: le.execution)), setting.defaultText(for: .le),
+                           "\(setting.key) reached a downstream run")
+            XCTAssertNotEqual(le.id, base.runs.first { $0.config.mode == .le }?.id, "\(setting.key): the LE run starts from another SSL run")
+        }
+    }
+
+    func testSSLSettingsAreLocatedErrorsElsewhere() {
+        let ssl = "ssl:\n  dataset: {root: /nowhere-u}\n"
+        for (yaml, message) in [
+            ("train:\n  tasks: [rotation]\n", "s.yaml:9:10: unknown key 'train.tasks' (did you mean 'ssl.tasks'?)"),
+            (ssl + "  tasks: []\n", "s.yaml:10:10: ssl.tasks = []: expected a non-empty list"),
+            (ssl + "  tasks: [rotation, spin]\n", "s.yaml:10:21: ssl.tasks[1] = spin: expected one of rotation, contrastive, reconstruction"),
+            (ssl + "  tasks: [rotation, rotation]\n", "s.yaml:10:10 ssl.tasks: tasks = rotation,rotation: expected a non-empty list of distinct values"),
+            (ssl + "  loss_weighting: learned\n", "s.yaml:10:19: ssl.loss_weighting = learned: expected one of uncertainty, equal"),
+        ] {
+            // An LE run needs the SSL run, so its settings are resolved.
+            let spec = base.replacingOccurrences(of: "[ft]", with: "[le]") + yaml
+            XCTAssertThrowsError(try Plan.make(try ExperimentSpec.parse(spec, file: "s.yaml", checkPaths: false)), yaml) { e in
+                XCTAssertTrue("\(e)".hasPrefix(message), "\(e)")
+            }
         }
     }
 
