@@ -60,7 +60,7 @@ demo: build
 ## (layout, downloads and cost: README.md, "Reproducing the paper"; about 2,100 core-hours in all)
 reproduce: build
 	@test -n "$(DATA)" || { echo "usage: make reproduce DATA=/path/to/datasets (see README.md, Reproducing the paper)"; exit 2; }
-	for spec in ssl-pretrain nct breakhis breakhis-patient breakhis-zoom semi-supervised; do \
+	for spec in ssl-pretrain nct breakhis breakhis-patient breakhis-zoom semi-supervised ssl-methods; do \
 	  CSIT_DATA=$(DATA) .build/release/csit run experiments/$$spec.yaml || exit $$?; done
 
 clean:

@@ -229,11 +229,37 @@ final class PaperSpecTests: XCTestCase {
         let paper = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }.filter {
             try ExperimentSpec.load(dir.appendingPathComponent($0).path, environment: ["CSIT_DATA": "/data"], checkPaths: false)
                 .resultsDir.path.hasSuffix("results/paper")
-        }.map { String($0.dropLast(5)) }
+        }.map { String($0.dropLast(5)) }.filter { $0 != "ablation" }  // opt-in: 14 more pretrainings
         let makefile = try String(contentsOf: repo.appendingPathComponent("Makefile"), encoding: .utf8)
         let loop = try XCTUnwrap(makefile.components(separatedBy: "\n").first { $0.contains("for spec in") })
         let listed = loop.components(separatedBy: "for spec in ").last!.components(separatedBy: ";").first!.split(separator: " ").map(String.init)
         XCTAssertEqual(Set(listed), Set(paper))
         XCTAssertEqual(listed.first, "ssl-pretrain", "the shared pretraining first")
+        XCTAssertEqual(listed.last, "ssl-methods", "the comparison table reads nct's and breakhis's runs, so it comes after them")
+    }
+
+    /// The ablation's all-three/uncertainty point is nct.yaml's pretraining and probes (the same
+    /// ids), every other point pretrains anew; the comparison table plans nothing and reads the
+    /// SSL+FT runs nct.yaml and breakhis.yaml plan; the demo ablation plans its 44 runs.
+    func testAblationAndComparisonShareThePaperRuns() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("experiments")
+        func plan(_ name: String) throws -> Plan {
+            try Plan.make(try ExperimentSpec.load(dir.appendingPathComponent("\(name).yaml").path, environment: ["CSIT_DATA": "/data"], checkPaths: false))
+        }
+        let nct = try plan("nct"), ablation = try plan("ablation"), breakhis = try plan("breakhis")
+        XCTAssertEqual(ablation.sslRuns.count, 14)
+        XCTAssertEqual(Set(ablation.sslRuns.map(\.id)).intersection(nct.sslRuns.map(\.id)).count, 1)
+        for mode in [RunConfig.Mode.le, .sslft, .ft] {
+            let shared = Set(nct.runs.filter { $0.config.mode == mode }.map(\.id)).intersection(ablation.runs.filter { $0.config.mode == mode }.map(\.id))
+            XCTAssertEqual(shared.count, 1, "\(mode.rawValue): the ablation's default point is nct.yaml's run")
+        }
+        XCTAssertEqual(ablation.runs.filter { $0.config.mode == .randomLE }.count, 1, "one control serves every point")
+        let comparison = try plan("ssl-methods")
+        XCTAssertTrue(comparison.runs.isEmpty)
+        XCTAssertEqual(comparison.sources["experiments/nct.yaml"]?.runs.map(\.id), nct.runs.map(\.id))
+        XCTAssertEqual(comparison.sources["experiments/breakhis.yaml"]?.runs.map(\.id), breakhis.runs.map(\.id))
+        let demo = try Plan.make(try ExperimentSpec.load(dir.appendingPathComponent("ablation-demo.yaml").path, environment: [:], checkPaths: false))
+        XCTAssertEqual(demo.runs.count, 44)
     }
 }
