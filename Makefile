@@ -5,7 +5,7 @@ APT_PACKAGES := libopenblas-dev libpng-dev libtiff-dev libjpeg-dev pkg-config
 TEST_FLAGS   ?= -c release
 BENCH_ARGS   ?=
 
-.PHONY: deps build test test-slurm fuzz mutate bench bench-vs-torch demo reproduce clean
+.PHONY: deps build test test-slurm fuzz mutate bench bench-vs-torch demo ablation-demo reproduce clean
 
 ## deps: install the system libraries (apt; quiet and quick when already present)
 deps:
@@ -55,6 +55,11 @@ bench-vs-torch: build
 demo: build
 	.build/release/csit data sample --tile 64 --output runs/sample64
 	.build/release/csit run experiments/demo.yaml
+
+## ablation-demo: the pretext-task ablation on the bundled sample set (results/ablation-demo/*.md; a few minutes on 2 cores)
+ablation-demo: build
+	.build/release/csit data sample --tile 64 --output runs/sample64
+	.build/release/csit run experiments/ablation-demo.yaml --jobs 2
 
 ## reproduce: every paper spec (experiments/*.yaml but the demo) on real data: make reproduce DATA=/path/to/datasets
 ## (layout, downloads and cost: README.md, "Reproducing the paper"; about 2,100 core-hours in all)
