@@ -5,7 +5,7 @@ APT_PACKAGES := libopenblas-dev libpng-dev libtiff-dev libjpeg-dev pkg-config li
 TEST_FLAGS   ?= -c release
 BENCH_ARGS   ?=
 
-.PHONY: deps build test test-slurm fuzz mutate bench bench-dp bench-vs-torch demo reproduce clean
+.PHONY: deps build test test-slurm fuzz mutate bench bench-dp bench-vs-torch demo ablation-demo reproduce clean
 
 ## deps: install the system libraries (apt; quiet and quick when already present)
 deps:
@@ -60,11 +60,16 @@ demo: build
 	.build/release/csit data sample --tile 64 --output runs/sample64
 	.build/release/csit run experiments/demo.yaml
 
+## ablation-demo: the pretext-task ablation on the bundled sample set (results/ablation-demo/*.md; a few minutes on 2 cores)
+ablation-demo: build
+	.build/release/csit data sample --tile 64 --output runs/sample64
+	.build/release/csit run experiments/ablation-demo.yaml --jobs 2
+
 ## reproduce: every paper spec (experiments/*.yaml but the demo) on real data: make reproduce DATA=/path/to/datasets
 ## (layout, downloads and cost: README.md, "Reproducing the paper"; about 2,100 core-hours in all)
 reproduce: build
 	@test -n "$(DATA)" || { echo "usage: make reproduce DATA=/path/to/datasets (see README.md, Reproducing the paper)"; exit 2; }
-	for spec in ssl-pretrain nct breakhis breakhis-patient breakhis-zoom semi-supervised; do \
+	for spec in ssl-pretrain nct breakhis breakhis-patient breakhis-zoom semi-supervised ssl-methods; do \
 	  CSIT_DATA=$(DATA) .build/release/csit run experiments/$$spec.yaml || exit $$?; done
 
 clean:

@@ -1,17 +1,29 @@
 import NeuralKit
 import TensorKit
 
-/// The cSiT pretext losses and their uncertainty-weighted combination (method.md §2).
+/// The cSiT pretext losses and their combination (method.md §2): the published
+/// uncertainty weighting of all three, or any non-empty subset of the tasks, weighted by
+/// uncertainty or summed with weight 1 (the pretext-task ablation).
 public enum SSLObjective {
     /// NT-Xent temperature.
     public static let temperature: Float = 0.5
 
-    /// The three losses and the weighted total, all scalars.
+    /// The enabled tasks' losses (nil for a task turned off: never computed) and the
+    /// weighted total, all scalars.
     public struct Losses {
-        public var rotation: Tensor
-        public var contrastive: Tensor
-        public var reconstruction: Tensor
+        public var rotation: Tensor?
+        public var contrastive: Tensor?
+        public var reconstruction: Tensor?
         public var total: Tensor
+
+        /// The enabled parts by their log names (`rot`, `con`, `rec`).
+        public var parts: [String: Double] {
+            var p: [String: Double] = [:]
+            if let rotation { p["rot"] = Double(rotation.item) }
+            if let contrastive { p["con"] = Double(contrastive.item) }
+            if let reconstruction { p["rec"] = Double(reconstruction.item) }
+            return p
+        }
     }
 
     /// Gathers the normalised projections of every data-parallel rank: returns all of them
@@ -41,22 +53,36 @@ public enum SSLObjective {
 
     /// The SSL losses for one batch of 2B corrupted views.
     ///
+    /// A task that is not in `tasks` is not computed: it adds no term, its scalar gets no
+    /// gradient, and its head gets none from the loss.
     /// - Parameters:
     ///   - output: the model's SSL outputs.
     ///   - rotationLabels: k per view (0…3).
     ///   - clean: `[2B, 3, S, S]` rotated, uncorrupted views (the reconstruction target).
     ///   - weights: the learned scalars `(s_rot, s_con, s_rec)`, each `[1]`.
+    ///   - tasks: the enabled pretext tasks (default: all three, as published).
+    ///   - weighting: uncertainty (published) or equal weights.
     ///   - gather: the contrastive loss's gather across data-parallel ranks (nil: one process).
     public static func losses(_ output: SSLOutput, rotationLabels: [Int], clean: Tensor,
                               weights: (rotation: Tensor, contrastive: Tensor, reconstruction: Tensor),
+                              tasks: SSLTaskSet = .all, weighting: SSLLossWeighting = .uncertainty,
                               gather: RowGather? = nil) -> Losses {
-        let lRot = output.rotation.crossEntropy(labels: rotationLabels)
-        let lCon = ntXent(output.contrastive, gather: gather)
-        let lRec = output.reconstruction.l1Loss(clean)
-        // L = e^(−s_rot)·L_rot + ½s_rot + e^(−s_con)·L_con + ½s_con + e^(−½s_rec)·L_rec + ½s_rec
-        let total = (-weights.rotation).exp() * lRot + weights.rotation * 0.5
-            + (-weights.contrastive).exp() * lCon + weights.contrastive * 0.5
-            + (weights.reconstruction * -0.5).exp() * lRec + weights.reconstruction * 0.5
+        let lRot = tasks.contains(.rotation) ? output.rotation.crossEntropy(labels: rotationLabels) : nil
+        let lCon = tasks.contains(.contrastive) ? ntXent(output.contrastive, gather: gather) : nil
+        let lRec = tasks.contains(.reconstruction) ? output.reconstruction.l1Loss(clean) : nil
+        // Uncertainty: L = e^(−s_rot)·L_rot + ½s_rot + e^(−s_con)·L_con + ½s_con + e^(−½s_rec)·L_rec + ½s_rec,
+        // each pair of terms only for an enabled task. Equal: L = Σ L_task.
+        var terms: [Tensor] = []
+        switch weighting {
+        case .uncertainty:
+            if let lRot { terms.append((-weights.rotation).exp() * lRot + weights.rotation * 0.5) }
+            if let lCon { terms.append((-weights.contrastive).exp() * lCon + weights.contrastive * 0.5) }
+            if let lRec { terms.append((weights.reconstruction * -0.5).exp() * lRec + weights.reconstruction * 0.5) }
+        case .equal:
+            terms = [lRot, lCon, lRec].compactMap { $0 }
+        }
+        // SSLTaskSet is never empty, so there is always a first term.
+        let total = terms.dropFirst().reduce(terms[0], +)
         return Losses(rotation: lRot, contrastive: lCon, reconstruction: lRec, total: total.reshaped([]))
     }
 
@@ -73,12 +99,13 @@ public enum SSLObjective {
 }
 
 extension CSiTModel {
-    /// The SSL losses of this model's outputs (uses its loss scalars).
+    /// The SSL losses of this model's outputs (uses its loss scalars) over the enabled tasks.
     public func sslLosses(_ output: SSLOutput, rotationLabels: [Int], clean: Tensor,
+                          tasks: SSLTaskSet = .all, weighting: SSLLossWeighting = .uncertainty,
                           gather: SSLObjective.RowGather? = nil) -> SSLObjective.Losses {
         guard let rotW, let contrastiveW, let reconsW else { preconditionFailure("sslLosses needs an SSL-mode model") }
         return SSLObjective.losses(output, rotationLabels: rotationLabels, clean: clean,
-                                   weights: (rotW, contrastiveW, reconsW), gather: gather)
+                                   weights: (rotW, contrastiveW, reconsW), tasks: tasks, weighting: weighting, gather: gather)
     }
 
     /// AdamW parameter groups: no decay on 1-D tensors, biases, `pos_embed`, the special

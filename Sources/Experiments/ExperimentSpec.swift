@@ -14,12 +14,17 @@ public struct ExperimentSpec {
     public let name: String
     /// Where runs and tables go: `results:` or `results/<name>`.
     public let resultsDir: URL
-    /// The design without sweep values (what the tables' protocol note describes).
-    public let design: ExperimentDesign
-    /// One entry per sweep point (a single empty point without a sweep).
+    /// The design without sweep values (what the tables' protocol note describes); nil for a
+    /// spec of tables only, whose columns all read other specs' runs.
+    public let design: ExperimentDesign?
+    /// One entry per sweep point (a single empty point without a sweep; none for a spec of
+    /// tables only).
     public private(set) var points: [SweepPoint]
     /// The spec's tables (one table by mode when it has none).
     public let tables: [TableSpec]
+    /// The specs that table columns draw runs from, by the path the column writes; loaded
+    /// with this spec's environment, without its `--set` overrides (they are this spec's).
+    public internal(set) var sources: [String: ExperimentSpec] = [:]
     /// The validated tree, environment and `--set` overrides applied.
     let tree: SpecValue
 
@@ -41,9 +46,25 @@ public struct ExperimentSpec {
         self.name = name
         let results = try r.string("results") ?? "results/\(name)"
         resultsDir = results.hasPrefix("/") ? URL(fileURLWithPath: results) : baseDir.appendingPathComponent(results)
-        design = try ExperimentDesign(tree)
         let entries = r.value("tables").map { v -> [SpecValue] in if case .sequence(let s, _) = v { return s }; return [] } ?? []
-        tables = try entries.enumerated().map { try TableSpec($1, index: $0) }
+        if tree["dataset"] == nil {
+            // A spec of tables only: nothing in it plans a run, and every column names the spec
+            // it reads; anything else still needs its dataset.
+            guard !entries.isEmpty, !SpecSchema.designKeys.union(["model", "train", "sweep"]).contains(where: { tree[$0] != nil }) else {
+                throw SpecError.missing(tree.location, path: "dataset")
+            }
+            tables = try entries.enumerated().map { try TableSpec($1, index: $0) }
+            for (i, t) in tables.enumerated() {
+                for (j, c) in t.columns.enumerated() where c.spec == nil {
+                    throw SpecError.range(c.location, path: "tables[\(i)].columns[\(j)]", value: c.key,
+                                          expected: "a column that names its spec (this spec has no dataset: it plans no runs of its own)")
+                }
+            }
+            design = nil
+        } else {
+            design = try ExperimentDesign(tree)
+            tables = try entries.enumerated().map { try TableSpec($1, index: $0) }
+        }
         // Two tables of one name would write the same files, the second over the first.
         for (i, t) in tables.enumerated() where tables[..<i].contains(where: { $0.name == t.name }) {
             throw SpecError.range(entries[i]["name"]?.location ?? entries[i].location, path: "tables[\(i)].name", value: t.name,
@@ -62,8 +83,10 @@ public struct ExperimentSpec {
     /// - Parameters:
     ///   - checkPaths: require dataset and checkpoint paths to exist (off for `plan`-only tests).
     /// - Throws: `SpecError` naming file, line, column and key path; nothing runs on error.
+    ///   - loadSources: load the specs table columns draw from (off for those specs themselves:
+    ///     only their runs are read, so their own sources never matter and no cycle can form).
     public static func load(_ path: String, overrides: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment,
-                            checkPaths: Bool = true) throws -> ExperimentSpec {
+                            checkPaths: Bool = true, loadSources: Bool = true) throws -> ExperimentSpec {
         let text: String
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw SpecError.unreadable(path, "no such file") }
@@ -76,11 +99,12 @@ public struct ExperimentSpec {
         }
         guard let decoded = String(data: data, encoding: .utf8) else { throw SpecError.unreadable(path, "not UTF-8 text") }
         text = decoded
-        return try parse(text, file: path, overrides: overrides, environment: environment, checkPaths: checkPaths)
+        return try parse(text, file: path, overrides: overrides, environment: environment, checkPaths: checkPaths, loadSources: loadSources)
     }
 
     public static func parse(_ text: String, file: String, overrides: [String] = [], environment: [String: String] = [:],
-                             checkPaths: Bool = true, baseDir: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> ExperimentSpec {
+                             checkPaths: Bool = true, baseDir: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                             loadSources: Bool = true) throws -> ExperimentSpec {
         var tree = try SpecValue.parse(text, file: file).substitutingEnvironment(environment)
         var singleOverrides: [(key: String, text: String)] = []
         for o in overrides {
@@ -146,15 +170,17 @@ public struct ExperimentSpec {
                 try SpecSchema.validate(value, shape, path: path.joined(separator: "."), checkPaths: checkPaths, baseDir: baseDir)
             }
         }
-        spec.points = try raw.map { assignments in
+        // A spec of tables only plans nothing: no point, no run.
+        spec.points = spec.design == nil ? [] : try raw.map { assignments in
             let label = assignments.map { "\($0.path.joined(separator: "."))=\($0.value.canonical)" }.joined(separator: ", ")
             // Only points that sweep a design key need their own decode.
             let design = assignments.contains { SpecSchema.designKeys.contains($0.path[0]) }
-                ? try ExperimentDesign(assignments.reduce(tree) { $0.setting($1.path, to: $1.value) }) : spec.design
+                ? try ExperimentDesign(assignments.reduce(tree) { $0.setting($1.path, to: $1.value) }) : spec.design!
             return SweepPoint(assignments: assignments, label: label, design: design)
         }
-        try spec.checkTableModes()
+        if spec.design != nil { try spec.checkTableModes() }
         try spec.checkTables()
+        if loadSources { try spec.loadSources(environment: environment, checkPaths: checkPaths) }
         return spec
     }
 

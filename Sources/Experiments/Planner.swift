@@ -50,6 +50,9 @@ public struct Plan {
     /// Every distinct dataset the plan reads (training, fixed test and SSL roots), listed but
     /// not decoded, in first-use order; roots that do not exist are left out.
     public var datasets: [DatasetCheck] = []
+    /// The plans of the specs table columns draw from, by the path the column writes: their
+    /// runs are read by identity, never run by this plan.
+    public var sources: [String: Plan] = [:]
 
     public var sslRuns: [PlannedRun] { runs.filter { $0.config.mode == .ssl } }
     public func run(_ id: String) -> PlannedRun? { runs.first { $0.id == id || $0.id.hasPrefix(id) } }
@@ -149,7 +152,9 @@ public struct Plan {
                 } } } }
             }
         }
-        let plan = Plan(spec: spec, runs: runs, warnings: warnings.sorted(), datasets: hashes.listed)
+        var plan = Plan(spec: spec, runs: runs, warnings: warnings.sorted(), datasets: hashes.listed)
+        for (path, source) in spec.sources { plan.sources[path] = try Plan.make(source, assumedImages: assumedImages) }
+        try plan.checkColumnSelections()
         try plan.checkReferenceRows()
         return plan
     }
@@ -157,16 +162,28 @@ public struct Plan {
 
 extension Plan {
     /// Every reference row of a table is a row the plan gives it: a reference that matches
-    /// nothing was silently left out of the Δ column.
+    /// nothing was silently left out of the Δ column. Likewise every row `row_names` renames
+    /// and every row a text column fills (reported rows count), and no reported row takes the
+    /// label of a measured one.
     ///
-    /// - Throws: `SpecError.range` at the reference entry, naming the rows there are.
+    /// - Throws: `SpecError.range` at the entry, naming the rows there are.
     func checkReferenceRows() throws {
         let entries = spec.tree["tables"]?.sequenceItems ?? []
         for (i, t) in spec.tables.enumerated() where i < entries.count {
-            let rows = ResultTable.groups(t, plan: self, store: nil).order
-            for (row, value) in entries[i]["reference"]?.pairs ?? [] where !rows.contains(row) {
-                throw SpecError.range(value.location, path: "tables[\(i)].reference", value: row,
-                                      expected: "a row of the table (rows: \(rows.joined(separator: ", ")))")
+            let measured = ResultTable.groups(t, plan: self, store: nil).order
+            let rows = t.reported.map(\.label) + measured
+            func check(_ key: String, _ names: [(key: String, value: SpecValue)], against rows: [String]) throws {
+                for (row, value) in names where !rows.contains(row) {
+                    throw SpecError.range(value.location, path: "tables[\(i)].\(key)", value: row,
+                                          expected: "a row of the table (rows: \(rows.joined(separator: ", ")))")
+                }
+            }
+            try check("row_names", entries[i]["row_names"]?.pairs ?? [], against: ResultTable.groups(t, plan: self, store: nil, renamed: false).order)
+            try check("reference", entries[i]["reference"]?.pairs ?? [], against: rows)
+            for (header, values) in entries[i]["text_columns"]?.pairs ?? [] { try check("text_columns.\(header)", values.pairs, against: rows) }
+            for (row, value) in entries[i]["reported"]?.pairs ?? [] where measured.contains(row) {
+                throw SpecError.range(value.location, path: "tables[\(i)].reported", value: row,
+                                      expected: "a label no measured row has (rows: \(measured.joined(separator: ", ")))")
             }
         }
     }
@@ -211,6 +228,7 @@ extension ExperimentSpec {
             }
             if let n = sweep["list"]?.sequenceCount { factors.append(("sweep.list", n)) }
         }
+        guard let design else { return (0, []) }
         let p = design.evaluation
         factors.append(("protocol.seeds", p.seeds.count))
         // Downstream modes, plus one SSL pretraining per point and seed where one is planned.

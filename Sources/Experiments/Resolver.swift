@@ -9,6 +9,12 @@ import Training
 enum Resolver {
     /// One spec value as a patch entry, sourced at its line and key path.
     static func entry(_ key: String, _ value: SpecValue, path: String) throws -> SettingsPatch.Entry {
+        // A list setting (`ssl.tasks: [rotation, contrastive]`) is written as its items joined by commas.
+        if case .subset? = RunSetting.named(key)?.domain, case .sequence(let items, _) = value {
+            let texts = items.compactMap(\.scalarString)
+            guard texts.count == items.count else { throw SpecError.type(value.location, path: path, expected: "a list of words") }
+            return SettingsPatch.Entry(key: key, value: texts.joined(separator: ","), source: "\(value.location) \(path)")
+        }
         guard let text = value.scalarString else {
             throw SpecError.type(value.location, path: path, expected: "a single value")
         }
@@ -43,7 +49,7 @@ enum Resolver {
         } else if let r = tree.value(at: ["dataset", "root"]) {
             p.entries.append(try entry("root", r, path: "dataset.root"))
         }
-        p.entries += try block(tree, ["ssl"])
+        p.entries += try block(tree, ["ssl"]) + block(tree, ["ssl"], placed: .ssl)
         p.append("seed", String(seed), source: "protocol.seeds")
         return try resolve(p, mode: .ssl)
     }

@@ -17,6 +17,9 @@ indirect enum Shape {
     case map([String: Shape], required: Set<String>)
     /// Keys are data, values all of one shape (sweep grids).
     case dictionary(Shape)
+    /// A scalar of the first shape, or a list or mapping of the second (a table column: a
+    /// metric name or a mapping that selects its runs).
+    case scalarOr(Shape, Shape)
     case anything
 
     var expected: String {
@@ -29,6 +32,7 @@ indirect enum Shape {
         case .list: return "a list"
         case .map, .dictionary: return "a mapping"
         case .anything: return "a value"
+        case let .scalarOr(a, b): return "\(a.expected), or \(b.expected)"
         }
     }
 }
@@ -44,6 +48,7 @@ enum SpecSchema {
         case .text: return .string
         case .path: return .path
         case .choice(let v): return .oneOf(v)
+        case .subset(let v): return .list(.oneOf(v), nonEmpty: true)
         }
     }
 
@@ -77,7 +82,7 @@ enum SpecSchema {
             "test_fraction": .double(1e-6...0.999999), "split_seed": .int(0...Int(Int32.max)), "validation": .double(0...0.9),
         ], required: []),
         "model": .map(settings(placed: .model), required: []),
-        "ssl": .map(settings.merging(["checkpoint": .path,
+        "ssl": .map(settings.merging(settings(placed: .ssl)) { a, _ in a }.merging(["checkpoint": .path,
                                       "dataset": .map(["kind": .oneOf(DatasetKind.allCases.map(\.rawValue)), "root": .path],
                                                       required: ["root"])]) { a, _ in a }, required: []),
         "modes": .list(.oneOf(modes), nonEmpty: true),
@@ -88,10 +93,20 @@ enum SpecSchema {
         "tables": .list(.map(["name": .string, "title": .string, "rows": .oneOf(TableSpec.Rows.allCases.map(\.rawValue)),
                               "columns_by": .oneOf(TableSpec.Rows.allCases.map(\.rawValue)),
                               "intervals": .oneOf(TableSpec.Intervals.allCases.map(\.rawValue)),
-                              "columns": .list(.oneOf(metrics), nonEmpty: true), "format": .string, "percent": .bool,
+                              "columns": .list(.scalarOr(.oneOf(metrics), column), nonEmpty: true), "format": .string, "percent": .bool,
                               "modes": .list(.oneOf(modes), nonEmpty: true),
-                              "reference": .dictionary(.dictionary(.double(-1e9...1e9)))], required: ["columns"]), nonEmpty: true),
-    ], required: ["name", "dataset"])
+                              "reference": .dictionary(.dictionary(.double(-1e9...1e9))),
+                              "reported": .dictionary(.dictionary(.double(-1e9...1e9))), "text_columns": .dictionary(.dictionary(.string)),
+                              "row_names": .dictionary(.string), "note": .string, "corner": .string], required: ["columns"]), nonEmpty: true),
+    // `dataset` is required unless every table column names its spec (a spec of tables only):
+    // ExperimentSpec checks that once it knows the tables.
+    ], required: ["name"])
+
+    /// A table column that selects its runs: the metric, and which runs of which spec.
+    static let column: Shape = .map(["metric": .oneOf(metrics), "header": .string, "spec": .string,
+                                     "modes": .list(.oneOf(modes), nonEmpty: true),
+                                     "zooms": .list(.oneOf(BreakHis.magnifications), nonEmpty: true),
+                                     "label_fractions": .list(.double(1e-6...1), nonEmpty: true)], required: ["metric"])
 
     /// Every dotted key path the schema allows (for sweep and override validation).
     static func allPaths(_ shape: Shape = root, prefix: String = "") -> [String] {
@@ -119,6 +134,9 @@ enum SpecSchema {
         }
         switch shape {
         case .anything: return
+        case let .scalarOr(a, b):
+            if case .scalar = value { try validate(value, a, path: path, checkPaths: checkPaths, baseDir: baseDir) }
+            else { try validate(value, b, path: path, checkPaths: checkPaths, baseDir: baseDir) }
         case .int(let r):
             guard let v = Int(try scalar()) else { throw SpecError.type(loc, path: path, expected: shape.expected) }
             guard r.contains(v) else { throw SpecError.range(loc, path: path, value: String(v), expected: shape.expected) }
@@ -150,6 +168,10 @@ enum SpecSchema {
                 let full = path.isEmpty ? k : "\(path).\(k)"
                 if fields[k] == nil, let setting = RunSetting.named(k), setting.placement == .commandLine {
                     throw SpecError.notInSpec(v.location, path: full, instead: "it is set per machine with --\(k) or CSIT_\(k.uppercased())")
+                }
+                // An SSL-only setting in a train block: say where it goes.
+                if fields[k] == nil, let setting = RunSetting.named(k), setting.placement == .ssl {
+                    throw SpecError.unknownKey(v.location, path: full, suggestion: "ssl.\(k)")
                 }
                 guard let s = fields[k] else {
                     throw SpecError.unknownKey(v.location, path: full, suggestion: Array(fields.keys).closest(to: k).map { path.isEmpty ? $0 : "\(path).\($0)" })

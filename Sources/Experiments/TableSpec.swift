@@ -27,7 +27,9 @@ public struct TableSpec: Sendable, Equatable {
     /// Pivots this label dimension onto the columns (one column per value, then a Mean
     /// column); the table then has exactly one metric.
     public var columnsBy: Rows?
-    public var columns: [Metric]
+    /// The columns: a metric each, over every run of the spec, or over the runs a column
+    /// selects (of this spec or another: `TableSpec.Column`).
+    public var columns: [Column]
     /// What single-run cells show beside the value.
     public var intervals: Intervals
     /// A `printf` format for one number (`%.3f`).
@@ -39,9 +41,20 @@ public struct TableSpec: Sendable, Equatable {
     /// Published values per row label and column (a metric name, or with `columns_by` a
     /// value of that dimension or `Mean`), shown with a Δ column.
     public var reference: [String: [String: Double]]
+    /// Rows of values reported in the literature, shown before the measured rows and marked.
+    public var reported: [ReportedRow] = []
+    /// Columns of text per row label (a backbone, a citation), after the metric columns.
+    public var textColumns: [ResultTable.TextColumn] = []
+    /// New labels for measured rows (`SSL+FT` → `cSiT`), applied before references.
+    public var rowNames: [String: String] = [:]
+    /// A footnote of the spec's own (where reported values come from, what was scaled down).
+    public var note: String?
+    /// The corner header (default: what the rows are, or a pivot's metric).
+    public var corner: String?
 
     /// The table a spec without `tables:` gets: rows by mode, every general metric.
-    static let byMode = TableSpec(name: "main", title: nil, rows: .mode, columnsBy: nil, columns: Metric.general, intervals: .none,
+    static let byMode = TableSpec(name: "main", title: nil, rows: .mode, columnsBy: nil,
+                                  columns: Metric.general.map { Column(metric: $0, location: SpecLocation(file: "", line: 0, column: 0)) }, intervals: .none,
                                   format: "%.3f", percent: false, modes: nil, reference: [:])
 
     /// The reference key of a pivoted table's Mean column.
@@ -50,8 +63,9 @@ public struct TableSpec: Sendable, Equatable {
     /// Decodes `tables[index]` of a validated spec.
     ///
     /// - Throws: `SpecError` for a name that is not a plain file name, a format that is not
-    ///   one `printf` conversion of a number, a reference to an unknown metric, or a pivot
-    ///   (`columns_by`) with several metric columns or on the rows' own dimension.
+    ///   one `printf` conversion of a number, a reference to an unknown metric or column, a
+    ///   pivot (`columns_by`) with several metric columns, on the rows' own dimension or
+    ///   beside columns that select their runs.
     init(_ v: SpecValue, index: Int) throws {
         let r = SpecReader(tree: v), at = "tables[\(index)]"
         func key(_ k: String) -> String { "\(at).\(k)" }
@@ -61,17 +75,23 @@ public struct TableSpec: Sendable, Equatable {
         }
         title = try r.string("title")
         rows = try r.choice("rows", Rows.self) ?? .mode
-        columns = try r.choices("columns", Metric.self) ?? []
+        let parts = try Self.columnParts(r, at: at)
+        (columns, reported, textColumns, rowNames, note) = (parts.columns, parts.reported, parts.textColumns, parts.rowNames, parts.note)
+        corner = try r.string("corner")
         columnsBy = try r.choice("columns_by", Rows.self)
         intervals = try r.choice("intervals", Intervals.self) ?? TableSpec.Intervals.none
         if let by = columnsBy {
             if columns.count != 1, let c = r.value("columns") {
-                throw SpecError.range(c.location, path: key("columns"), value: columns.map(\.rawValue).joined(separator: ", "),
+                throw SpecError.range(c.location, path: key("columns"), value: columns.map(\.key).joined(separator: ", "),
                                       expected: "one metric: columns_by: \(by.rawValue) puts the \(by.rawValue) values in the columns")
             }
             if by == rows, let v = r.value("columns_by") {
                 throw SpecError.range(v.location, path: key("columns_by"), value: by.rawValue,
                                       expected: "a dimension other than the rows' (rows: \(rows.rawValue))")
+            }
+            if let c = columns.first(where: \.selects), let v = r.value("columns_by") {
+                throw SpecError.range(v.location, path: key("columns_by"), value: by.rawValue,
+                                      expected: "no pivot: column \(c.key) selects its own runs (at \(c.location))")
             }
         }
         format = try r.string("format") ?? "%.3f"
@@ -81,11 +101,16 @@ public struct TableSpec: Sendable, Equatable {
         percent = try r.bool("percent") ?? false
         modes = try r.choices("modes", RunConfig.Mode.self)
         reference = [:]
+        let perColumn = columns.contains(where: \.selects)
         for (row, values) in r.value("reference")?.pairs ?? [] {
             for (column, value) in values.pairs {
                 let path = key("reference.\(row).\(column)")
+                if perColumn, !columns.contains(where: { $0.key == column }) {
+                    throw SpecError.range(value.location, path: path, value: column,
+                                          expected: "a column of the table (" + columns.map(\.key).joined(separator: ", ") + ")")
+                }
                 // A pivot's columns are checked against the dimension's values with the plan.
-                guard columnsBy != nil || Metric(rawValue: column) != nil else {
+                guard columnsBy != nil || perColumn || Metric(rawValue: column) != nil else {
                     throw SpecError.range(value.location, path: path, value: column, expected: SpecReader.oneOf(Metric.self))
                 }
                 reference[row, default: [:]][column] = try SpecReader.scalar(value, path: path, expected: "a number", Double.init)
@@ -93,7 +118,7 @@ public struct TableSpec: Sendable, Equatable {
         }
     }
 
-    init(name: String, title: String?, rows: Rows, columnsBy: Rows?, columns: [Metric], intervals: Intervals, format: String, percent: Bool,
+    init(name: String, title: String?, rows: Rows, columnsBy: Rows?, columns: [Column], intervals: Intervals, format: String, percent: Bool,
          modes: [RunConfig.Mode]?, reference: [String: [String: Double]]) {
         (self.name, self.title, self.rows, self.columnsBy, self.columns, self.intervals) = (name, title, rows, columnsBy, columns, intervals)
         (self.format, self.percent, self.modes, self.reference) = (format, percent, modes, reference)

@@ -20,13 +20,19 @@ extension ResultTable {
         return s + (cell.n < cell.expected ? " (\(cell.n)/\(cell.expected))" : "")
     }
 
-    /// The row's label, marked when validation chose it.
+    /// The row's label, marked when validation chose it or when its values are reported in
+    /// the literature rather than measured.
     func label(_ row: String) -> String {
-        bestOnValidation?.chosen.contains(row) == true ? "\(row) \(BestSweepPoint.mark)" : row
+        if reportedRows.contains(row) { return "\(row) (reported)" }
+        return bestOnValidation?.chosen.contains(row) == true ? "\(row) \(BestSweepPoint.mark)" : row
     }
+
+    /// The text columns' cells of a row.
+    func texts(_ row: String) -> [String] { textColumns.map { $0.values[row] ?? "" } }
 
     /// The corner header: the metric of a pivoted table, else what the rows are.
     var corner: String {
+        if let cornerTitle { return cornerTitle }
         if let metric, let m = Metric(rawValue: metric) { return m.prose.prefix(1).uppercased() + m.prose.dropFirst() + (percent ? " (%)" : "") }
         return rowKind == "mode" ? "Mode" : rowKind
     }
@@ -36,6 +42,7 @@ extension ResultTable {
         let hasRef = cells.contains { $0.contains { $0?.reference != nil } }
         var header = [corner]
         for c in columns { header.append(Self.header(c)); if hasRef { header.append("Δ ref") } }
+        header += textColumns.map(\.header)
         var s = "### \(title)\n\n| " + header.joined(separator: " | ") + " |\n|" + String(repeating: "---|", count: header.count) + "\n"
         for (r, row) in rows.enumerated() {
             var line = [label(row)]
@@ -44,6 +51,7 @@ extension ResultTable {
                 line.append(text(cell))
                 if hasRef { line.append(cell.reference.map { String(format: "%+.3f", (percent ? 100 : 1) * cell.mean - $0) } ?? "") }
             }
+            line += texts(row)
             s += "| " + line.joined(separator: " | ") + " |\n"
         }
         if !missing.isEmpty {
@@ -55,16 +63,25 @@ extension ResultTable {
 
     public var csv: String {
         let marked = bestOnValidation.map { !$0.chosen.isEmpty } ?? false
-        var s = "row," + columns.flatMap { c in ["mean", "std", "n", "expected"].map { "\(c)_\($0)" } + (hasIntervals ? ["\(c)_low", "\(c)_high"] : []) }
-            .joined(separator: ",") + (marked ? ",best_on_validation" : "") + "\n"
+        var header: [String] = ["row"]
+        for c in columns {
+            header += ["mean", "std", "n", "expected"].map { "\(c)_\($0)" }
+            if hasIntervals { header += ["\(c)_low", "\(c)_high"] }
+        }
+        if marked { header.append("best_on_validation") }
+        if !reportedRows.isEmpty { header.append("reported") }
+        header += textColumns.map(\.header)
+        var s = header.map(CSVField.escape).joined(separator: ",") + "\n"
         for (r, row) in rows.enumerated() {
-            let fields = cells[r].map { c -> String in
-                var f = c.map { "\($0.mean),\($0.std),\($0.n),\($0.expected)" } ?? ",,,"
-                if hasIntervals { f += c?.interval.map { ",\($0[0]),\($0[1])" } ?? ",," }
-                return f
+            var fields: [String] = [CSVField.escape(row)]
+            for c in cells[r] {
+                fields.append(c.map { "\($0.mean),\($0.std),\($0.n),\($0.expected)" } ?? ",,,")
+                if hasIntervals { fields.append(c?.interval.map { "\($0[0]),\($0[1])" } ?? ",") }
             }
-            s += CSVField.escape(row) + "," + fields.joined(separator: ",")
-                + (marked ? "," + String(bestOnValidation?.chosen.contains(row) ?? false) : "") + "\n"
+            if marked { fields.append(String(bestOnValidation?.chosen.contains(row) ?? false)) }
+            if !reportedRows.isEmpty { fields.append(String(reportedRows.contains(row))) }
+            fields += texts(row).map(CSVField.escape)
+            s += fields.joined(separator: ",") + "\n"
         }
         return s
     }
@@ -75,12 +92,14 @@ extension ResultTable {
     /// The table as a LaTeX `tabular`: every label and header escaped (a label-fraction row
     /// `10 %` commented out the rest of its line, a sweep label's `_` broke math mode).
     public var latex: String {
-        var s = "\\begin{tabular}{l" + String(repeating: "c", count: columns.count) + "}\n\\hline\n"
-        s += ([Self.latexEscaped(corner)] + columns.map { Self.latexEscaped(Self.header($0)).replacingOccurrences(of: "κ", with: "$\\kappa$") })
+        var s = "\\begin{tabular}{l" + String(repeating: "c", count: columns.count) + String(repeating: "l", count: textColumns.count) + "}\n\\hline\n"
+        s += ([Self.latexEscaped(corner)] + columns.map { Self.latexEscaped(Self.header($0)).replacingOccurrences(of: "κ", with: "$\\kappa$") }
+              + textColumns.map { Self.latexEscaped($0.header) })
             .joined(separator: " & ") + " \\\\\n\\hline\n"
         for (r, row) in rows.enumerated() {
             s += ([Self.latexEscaped(label(row)).replacingOccurrences(of: BestSweepPoint.mark, with: "$\\blacktriangle$")]
-                  + cells[r].map { c in c.map { Self.latexEscaped(text($0)).replacingOccurrences(of: "±", with: "$\\pm$") } ?? "--" })
+                  + cells[r].map { c in c.map { Self.latexEscaped(text($0)).replacingOccurrences(of: "±", with: "$\\pm$") } ?? "--" }
+                  + texts(row).map(Self.latexEscaped))
                 .joined(separator: " & ") + " \\\\\n"
         }
         return s + "\\hline\n\\end{tabular}\n"
@@ -112,10 +131,14 @@ extension ResultTable {
         var cells: [String: [String: Cell]]
         var bestOnValidation: BestSweepPoint?
         var notes: [String]
+        var reportedRows: [String]?
+        var textColumns: [TextColumn]?
 
         enum CodingKeys: String, CodingKey {
             case title, rows, columns, pivot, metric, cells, notes
             case bestOnValidation = "best_on_validation"
+            case reportedRows = "reported_rows"
+            case textColumns = "text_columns"
         }
     }
 
@@ -129,7 +152,8 @@ extension ResultTable {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
         let sidecar = Sidecar(title: title, rows: rows, columns: columns, pivot: pivot, metric: metric, cells: side,
-                              bestOnValidation: bestOnValidation, notes: [protocolNote] + notes)
+                              bestOnValidation: bestOnValidation, notes: [protocolNote] + notes,
+                              reportedRows: reportedRows.isEmpty ? nil : reportedRows, textColumns: textColumns.isEmpty ? nil : textColumns)
         try AtomicFile.write(try e.encode(sidecar), to: dir.appendingPathComponent("\(name).json"))
     }
 }

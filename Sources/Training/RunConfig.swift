@@ -121,6 +121,11 @@ public struct RunConfig: Equatable, Sendable {
     /// The published linear evaluation left the frozen backbone in train mode (drop-path on).
     public var linearEvalTrainMode = false
     public var seed: UInt64 = 0
+    // SSL objective (mode ssl only)
+    /// The enabled pretext tasks (all three as published).
+    public var sslTasks: SSLTaskSet = .all
+    /// How the enabled losses combine: learned uncertainty weights (published) or equal.
+    public var lossWeighting: SSLLossWeighting = .uncertainty
 
     /// The paper's settings for fine-tuning from scratch.
     public init() { self = Self.paper(.ft) }
@@ -151,6 +156,10 @@ public struct RunConfig: Equatable, Sendable {
         if mode.settingsBase == .mlp && representationSize == nil { throw bad("representation_size", "none", "R for mode \(mode.rawValue)") }
         if select == .best && validation == 0 { throw bad("select", "best", "last, or a validation split (best on the test split would select on it)") }
         if patience != nil && validation == 0 { throw bad("patience", patience!, "unset, or a validation split (early stopping on the test split would select on it)") }
+        if mode != .ssl && sslTasks != .all { throw bad("tasks", sslTasks.text, "all three: pretext tasks apply to mode ssl only") }
+        if mode != .ssl && lossWeighting != .uncertainty {
+            throw bad("loss_weighting", lossWeighting.rawValue, "uncertainty: the loss weighting applies to mode ssl only")
+        }
         if dataset != .breakhis && task != .binary { throw bad("task", task.rawValue, "no task: it applies to BreakHis only (dataset \(dataset.rawValue))") }
         do { _ = try modelConfig() } catch let e as ModelConfigError { throw RunConfigError.model(e.description) }
     }

@@ -16,6 +16,7 @@ extension RunSetting {
             switch setting.placement {
             case .train: spec = "`train`, `train.<mode>`, `ssl`"
             case .model: spec = "`model`"
+            case .ssl: spec = "`ssl`"
             case .planned: spec = "planned"
             case .commandLine: spec = "no"
             }

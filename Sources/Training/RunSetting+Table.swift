@@ -90,6 +90,14 @@ extension RunSetting {
                help: "Keep the frozen backbone in train mode (drop-path on), as the published linear evaluation did."),
         .value("seed", \.config.seed, .integer(0...Int(Int32.max)), default: 0, placement: .planned,
                help: "Root seed of initialisation, augmentation, mixing and order."),
+        // SSL objective: the pretext-task ablation. Added after runs existed, so the defaults
+        // stay out of the run id and earlier SSL runs keep theirs.
+        .value("tasks", \.config.sslTasks, .subset(SSLPretextTask.allCases.map(\.rawValue)), default: .all,
+               placement: .ssl, omittedAtDefault: true,
+               help: "SSL pretext tasks whose losses train (ssl only): any of rotation, contrastive, reconstruction; a task left out adds no loss and no gradient."),
+        .value("loss_weighting", \.config.lossWeighting, .choice(SSLLossWeighting.allCases.map(\.rawValue)), default: .uncertainty,
+               placement: .ssl, omittedAtDefault: true,
+               help: "How the SSL losses combine (ssl only): uncertainty (published: a learned log-variance scalar s per task, e^(-s)·L + s/2, e^(-s/2)·L + s/2 for reconstruction) or equal (their sum, weight 1)."),
         // Execution
         .optional("threads", \.execution.threads, .integer(1...4096), role: .execution, placement: .commandLine,
                   help: "Threads for csit's loops and GEMM splits (default: CSIT_THREADS, else all cores)."),

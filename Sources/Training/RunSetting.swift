@@ -21,6 +21,8 @@ public struct RunSetting: @unchecked Sendable {
         case train
         /// The `model:` block.
         case model
+        /// The `ssl:` block only: settings of the SSL pretraining alone (its pretext tasks).
+        case ssl
         /// Set by the planner from `dataset:`, `protocol:`, `modes:` and `ssl.checkpoint`.
         case planned
         /// Only on the command line or in the environment: a spec describes what to compute,
@@ -42,6 +44,9 @@ public struct RunSetting: @unchecked Sendable {
     public let domain: SettingDomain
     /// True when the setting may be unset (no value at all).
     public let isOptional: Bool
+    /// A setting added after runs existed: while it holds its default it is left out of the
+    /// run id (and of `config.json` for modes it does not apply to), so those runs keep their ids.
+    public let omittedAtDefault: Bool
 
     let read: (RunSettings) -> String?
     let assign: (inout RunSettings, String?) -> Bool
@@ -97,11 +102,11 @@ extension RunSetting {
     static func value<T: SettingValue>(
         _ key: String, _ path: WritableKeyPath<RunSettings, T>, _ domain: SettingDomain, default value: T,
         paper: [RunConfig.Mode: T] = [:], flag: String? = nil, aliases: [String] = [], role: Role = .identity,
-        placement: Placement = .train, help: String
+        placement: Placement = .train, omittedAtDefault: Bool = false, help: String
     ) -> RunSetting {
         RunSetting(
             key: key, flag: flag ?? "--" + key.replacingOccurrences(of: "_", with: "-"), aliases: aliases, help: help,
-            role: role, placement: placement, domain: domain, isOptional: false,
+            role: role, placement: placement, domain: domain, isOptional: false, omittedAtDefault: omittedAtDefault,
             read: { $0[keyPath: path].settingText },
             assign: { s, text in
                 guard let text, let v = T(settingText: text) else { return false }
@@ -125,11 +130,11 @@ extension RunSetting {
     static func optional<T: SettingValue>(
         _ key: String, _ path: WritableKeyPath<RunSettings, T?>, _ domain: SettingDomain,
         paper: [RunConfig.Mode: T] = [:], flag: String? = nil, aliases: [String] = [], role: Role = .identity,
-        placement: Placement = .train, help: String
+        placement: Placement = .train, omittedAtDefault: Bool = false, help: String
     ) -> RunSetting {
         RunSetting(
             key: key, flag: flag ?? "--" + key.replacingOccurrences(of: "_", with: "-"), aliases: aliases, help: help,
-            role: role, placement: placement, domain: domain, isOptional: true,
+            role: role, placement: placement, domain: domain, isOptional: true, omittedAtDefault: omittedAtDefault,
             read: { $0[keyPath: path]?.settingText },
             assign: { s, text in
                 guard let text else { s[keyPath: path] = nil; return true }

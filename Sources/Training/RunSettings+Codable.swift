@@ -24,14 +24,19 @@ extension RunConfig: Codable {
 
     /// Encodes the identity settings only: `config.json` and the run id never see threads,
     /// loaders or caching. With `RunConfig.configFileKey` set, settings that do not apply
-    /// to this run (BreakHis's `task` on another dataset) are left out of the file; the run
-    /// id keeps hashing every identity setting, so leaving them out changes no id.
+    /// to this run (BreakHis's `task` on another dataset, the SSL pretext tasks on a
+    /// downstream run) are left out of the file; the run id keeps hashing every identity
+    /// setting, so leaving them out changes no id. A setting added later
+    /// (`RunSetting.omittedAtDefault`) enters the id only when it differs from its default,
+    /// so runs made before it existed keep theirs.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: SettingKey.self)
         let s = RunSettings(config: self, execution: ExecutionConfig(placeholder: ()))
         let file = encoder.userInfo[Self.configFileKey] as? Bool ?? false
         for setting in RunSetting.all where setting.role == .identity {
             if file && setting.key == "task" && dataset != .breakhis { continue }
+            if file && setting.placement == .ssl && mode != .ssl { continue }
+            if !file && setting.omittedAtDefault && setting.text(in: s) == setting.defaultText(for: mode) { continue }
             try setting.encode(s, &c)
         }
     }

@@ -1,3 +1,4 @@
+import CSiTKit
 import Evaluation
 import Foundation
 import HistoData
@@ -63,6 +64,25 @@ extension DatasetKind: SettingValue {}
 extension BreakHisTask: SettingValue {}
 extension Metric: SettingValue {}
 extension RunConfig.Selection: SettingValue {}
+extension SSLLossWeighting: SettingValue {}
+
+extension SSLTaskSet: SettingValue {
+    public init?(settingText: String) { self.init(text: settingText) }
+    public var settingText: String { text }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let set = SSLTaskSet(text: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected tasks such as rotation,contrastive"))
+        }
+        self = set
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(text)
+    }
+}
 
 /// The values a setting accepts, checked wherever a value enters (spec, YAML, flags, JSON).
 public enum SettingDomain: Sendable, Equatable {
@@ -78,6 +98,8 @@ public enum SettingDomain: Sendable, Equatable {
     case path
     /// One of the listed words.
     case choice([String])
+    /// A non-empty list of distinct listed words, written `a,b` (a YAML list in specs).
+    case subset([String])
 
     /// What a value must be, for error messages and the generated settings table.
     public var expected: String {
@@ -88,6 +110,7 @@ public enum SettingDomain: Sendable, Equatable {
         case .text: return "a string"
         case .path: return "a path"
         case .choice(let v): return "one of \(v.joined(separator: ", "))"
+        case .subset(let v): return "a non-empty list of distinct values from \(v.joined(separator: ", "))"
         }
     }
 
@@ -99,6 +122,9 @@ public enum SettingDomain: Sendable, Equatable {
         case .flag: return text == "true" || text == "false"
         case .text, .path: return true
         case .choice(let v): return v.contains(text)
+        case .subset(let v):
+            let items = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            return !items.isEmpty && items.allSatisfy(v.contains) && Set(items).count == items.count
         }
     }
 }

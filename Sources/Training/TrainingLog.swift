@@ -8,7 +8,7 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var steps: Int
     public var lr: Double
     public var loss: Double
-    /// SSL: rotation, contrastive, reconstruction; fine-tuning: empty.
+    /// SSL: the enabled parts of rot, con, rec (rotation, contrastive, reconstruction); fine-tuning: empty.
     public var lossParts: [String: Double]
     public var imagesPerSecond: Double
     public var seconds: Double

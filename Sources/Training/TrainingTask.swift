@@ -49,17 +49,19 @@ extension TrainingTask {
 enum TaskFamily {
     static func make(_ c: RunConfig) -> TrainingTask {
         switch c.mode {
-        case .ssl: return SSLTask(seed: c.seed)
+        case .ssl: return SSLTask(seed: c.seed, tasks: c.sslTasks, weighting: c.lossWeighting)
         case .ft, .sslft: return SupervisedTask(config: c)
         case .le, .mlp, .randomLE, .randomMLP: return FrozenProbeTask(config: c)
         }
     }
 }
 
-/// Self-supervised pretraining: two corrupted views per image; rotation, contrastive and
-/// reconstruction losses weighted by the model's learned scalars.
+/// Self-supervised pretraining: two corrupted views per image; the enabled pretext losses
+/// (rotation, contrastive, reconstruction) weighted by the model's learned scalars or equally.
 struct SSLTask: TrainingTask {
     let seed: UInt64
+    var tasks: SSLTaskSet = .all
+    var weighting: SSLLossWeighting = .uncertainty
 
     func modelMode(classes: Int) -> CSiTModel.Mode { .ssl }
 
@@ -80,8 +82,10 @@ struct SSLTask: TrainingTask {
         case .labeled: preconditionFailure("SSLTask gets SSL batches")
         }
         let gather = parallel.isParallel ? { parallel.communicator.allgatherRows($0) } : nil
-        let l = model.sslLosses(model.ssl(b.corrupted), rotationLabels: b.rotationLabels, clean: b.clean, gather: gather)
-        return (l.total, ["rot": Double(l.rotation.item), "con": Double(l.contrastive.item), "rec": Double(l.reconstruction.item)])
+        let l = model.sslLosses(model.ssl(b.corrupted), rotationLabels: b.rotationLabels, clean: b.clean,
+                                tasks: tasks, weighting: weighting, gather: gather)
+        // Only the enabled parts: a task turned off has no loss to log.
+        return (l.total, l.parts)
     }
 }
 

@@ -268,10 +268,13 @@ struct TableCommand: ParsableCommand {
     static func refusePartial(_ tables: [ResultTable], store: RunStore) throws {
         let missing = Set(tables.flatMap(\.missing)).sorted()
         guard !missing.isEmpty else { return }
+        // Runs of another spec (a column that draws from it) live in that spec's results folder.
+        let elsewhere = tables.reduce(into: [String: URL]()) { $0.merge($1.missingIn) { a, _ in a } }
         for id in missing {
+            let store = elsewhere[id].map { RunStore(root: $0) } ?? store
             let state = store.status(id).state
             let why = state != .done ? state.rawValue : "done, but " + (store.damageDescription(id, ssl: false) ?? "damaged")
-            FileHandle.standardError.write(Data("missing from the tables: \(id) (\(why))\n".utf8))
+            FileHandle.standardError.write(Data("missing from the tables: \(id)\(elsewhere[id].map { " in \($0.path)" } ?? "") (\(why))\n".utf8))
         }
         FileHandle.standardError.write(Data(("\(missing.count) planned run(s) missing: the tables were written with n/expected in the "
                                              + "short cells; --allow-partial exits 0\n").utf8))

@@ -124,6 +124,7 @@ extension SettingDomain {
         case .text: return "text"
         case .path: return "path"
         case .choice(let v): return v.joined(separator: "|")
+        case .subset(let v): return v.joined(separator: ",")
         }
     }
 }

@@ -30,8 +30,8 @@ final class ParityTests: XCTestCase {
             assertClose(out.contrastive, fx.expected["ssl.contrastive"]!, rtol: 1e-4, "\(name) contrastive")
             assertClose(out.reconstruction, fx.expected["ssl.recon"]!, rtol: 1e-4, "\(name) recon")
             let losses = model.sslLosses(out, rotationLabels: fx.ints("rot.labels"), clean: fx.inputs["clean"]!)
-            for (key, t) in [("rot", losses.rotation), ("contrastive", losses.contrastive),
-                             ("recons", losses.reconstruction), ("total", losses.total)] {
+            for (key, t) in [("rot", losses.rotation!), ("contrastive", losses.contrastive!),
+                             ("recons", losses.reconstruction!), ("total", losses.total)] {
                 XCTAssertEqual(t.item, fx.expected["ssl.loss.\(key)"]!.item,
                                accuracy: 1e-4 * abs(fx.expected["ssl.loss.\(key)"]!.item), "\(name) loss \(key)")
             }

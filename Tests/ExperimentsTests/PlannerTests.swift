@@ -116,7 +116,47 @@ final class SpecSettingsTests: XCTestCase {
         case .number(let r): return [r.upperBound, r.lowerBound].map { "\($0)" }.first { Double($0) != current.flatMap(Double.init) }!
         case .flag: return current == "true" ? "false" : "true"
         case .choice(let v): return v.first { $0 != current }!
+        case .subset(let v): return v[0]
         case .text, .path: return "elsewhere"
+        }
+    }
+
+    /// The SSL-only settings (the pretext-task ablation) reach the SSL run from the `ssl:`
+    /// block and rename it and the runs that start from it; at their defaults they change no id.
+    func testSSLSettingsReachTheSSLRunOnly() throws {
+        let ssl = "ssl:\n  dataset: {root: /nowhere-u}\n"
+        let base = try Plan.make(try ExperimentSpec.parse(self.base.replacingOccurrences(of: "[ft]", with: "[le]") + ssl, file: "s.yaml", checkPaths: false))
+        let defaults = try XCTUnwrap(base.runs.first { $0.config.mode == .ssl })
+        let explicit = try Plan.make(try ExperimentSpec.parse(self.base.replacingOccurrences(of: "[ft]", with: "[le]") + ssl
+            + "  tasks: [reconstruction, contrastive, rotation]\n  loss_weighting: uncertainty\n", file: "s.yaml", checkPaths: false))
+        XCTAssertEqual(explicit.runs.map(\.id), base.runs.map(\.id), "the defaults written out keep every id")
+        for setting in RunSetting.all where setting.placement == .ssl {
+            let value = other(setting)
+            let p = try Plan.make(try ExperimentSpec.parse(self.base.replacingOccurrences(of: "[ft]", with: "[le]") + ssl
+                + "  \(setting.key): \(setting.domain == .choice(["uncertainty", "equal"]) ? value : "[\(value)]")\n", file: "s.yaml", checkPaths: false))
+            let r = try XCTUnwrap(p.runs.first { $0.config.mode == .ssl }), le = try XCTUnwrap(p.runs.first { $0.config.mode == .le })
+            XCTAssertEqual(setting.text(in: RunSettings(config: r.config, execution: r.execution)), value, setting.key)
+            XCTAssertNotEqual(r.id, defaults.id, setting.key)
+            XCTAssertEqual(setting.text(in: RunSettings(config: le.config, execution: le.execution)), setting.defaultText(for: .le),
+                           "\(setting.key) reached a downstream run")
+            XCTAssertNotEqual(le.id, base.runs.first { $0.config.mode == .le }?.id, "\(setting.key): the LE run starts from another SSL run")
+        }
+    }
+
+    func testSSLSettingsAreLocatedErrorsElsewhere() {
+        let ssl = "ssl:\n  dataset: {root: /nowhere-u}\n"
+        for (yaml, message) in [
+            ("train:\n  tasks: [rotation]\n", "s.yaml:9:10: unknown key 'train.tasks' (did you mean 'ssl.tasks'?)"),
+            (ssl + "  tasks: []\n", "s.yaml:10:10: ssl.tasks = []: expected a non-empty list"),
+            (ssl + "  tasks: [rotation, spin]\n", "s.yaml:10:21: ssl.tasks[1] = spin: expected one of rotation, contrastive, reconstruction"),
+            (ssl + "  tasks: [rotation, rotation]\n", "s.yaml:10:10 ssl.tasks: tasks = rotation,rotation: expected a non-empty list of distinct values"),
+            (ssl + "  loss_weighting: learned\n", "s.yaml:10:19: ssl.loss_weighting = learned: expected one of uncertainty, equal"),
+        ] {
+            // An LE run needs the SSL run, so its settings are resolved.
+            let spec = base.replacingOccurrences(of: "[ft]", with: "[le]") + yaml
+            XCTAssertThrowsError(try Plan.make(try ExperimentSpec.parse(spec, file: "s.yaml", checkPaths: false)), yaml) { e in
+                XCTAssertTrue("\(e)".hasPrefix(message), "\(e)")
+            }
         }
     }
 
@@ -189,11 +229,37 @@ final class PaperSpecTests: XCTestCase {
         let paper = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }.filter {
             try ExperimentSpec.load(dir.appendingPathComponent($0).path, environment: ["CSIT_DATA": "/data"], checkPaths: false)
                 .resultsDir.path.hasSuffix("results/paper")
-        }.map { String($0.dropLast(5)) }
+        }.map { String($0.dropLast(5)) }.filter { $0 != "ablation" }  // opt-in: 14 more pretrainings
         let makefile = try String(contentsOf: repo.appendingPathComponent("Makefile"), encoding: .utf8)
         let loop = try XCTUnwrap(makefile.components(separatedBy: "\n").first { $0.contains("for spec in") })
         let listed = loop.components(separatedBy: "for spec in ").last!.components(separatedBy: ";").first!.split(separator: " ").map(String.init)
         XCTAssertEqual(Set(listed), Set(paper))
         XCTAssertEqual(listed.first, "ssl-pretrain", "the shared pretraining first")
+        XCTAssertEqual(listed.last, "ssl-methods", "the comparison table reads nct's and breakhis's runs, so it comes after them")
+    }
+
+    /// The ablation's all-three/uncertainty point is nct.yaml's pretraining and probes (the same
+    /// ids), every other point pretrains anew; the comparison table plans nothing and reads the
+    /// SSL+FT runs nct.yaml and breakhis.yaml plan; the demo ablation plans its 44 runs.
+    func testAblationAndComparisonShareThePaperRuns() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("experiments")
+        func plan(_ name: String) throws -> Plan {
+            try Plan.make(try ExperimentSpec.load(dir.appendingPathComponent("\(name).yaml").path, environment: ["CSIT_DATA": "/data"], checkPaths: false))
+        }
+        let nct = try plan("nct"), ablation = try plan("ablation"), breakhis = try plan("breakhis")
+        XCTAssertEqual(ablation.sslRuns.count, 14)
+        XCTAssertEqual(Set(ablation.sslRuns.map(\.id)).intersection(nct.sslRuns.map(\.id)).count, 1)
+        for mode in [RunConfig.Mode.le, .sslft, .ft] {
+            let shared = Set(nct.runs.filter { $0.config.mode == mode }.map(\.id)).intersection(ablation.runs.filter { $0.config.mode == mode }.map(\.id))
+            XCTAssertEqual(shared.count, 1, "\(mode.rawValue): the ablation's default point is nct.yaml's run")
+        }
+        XCTAssertEqual(ablation.runs.filter { $0.config.mode == .randomLE }.count, 1, "one control serves every point")
+        let comparison = try plan("ssl-methods")
+        XCTAssertTrue(comparison.runs.isEmpty)
+        XCTAssertEqual(comparison.sources["experiments/nct.yaml"]?.runs.map(\.id), nct.runs.map(\.id))
+        XCTAssertEqual(comparison.sources["experiments/breakhis.yaml"]?.runs.map(\.id), breakhis.runs.map(\.id))
+        let demo = try Plan.make(try ExperimentSpec.load(dir.appendingPathComponent("ablation-demo.yaml").path, environment: [:], checkPaths: false))
+        XCTAssertEqual(demo.runs.count, 44)
     }
 }

@@ -50,8 +50,8 @@ final class SpecTests: XCTestCase {
     func testEnvironmentAndOverrides() throws {
         let spec = try parse(base.replacingOccurrences(of: "/data/x", with: "${DATA:-/fallback}/x"), overrides: ["train.epochs=5", "modes=[ft]"],
                              env: ["DATA": "/mnt"])
-        XCTAssertEqual(spec.design.data.root, "/mnt/x")
-        XCTAssertEqual(spec.design.modes, [.ft])
+        XCTAssertEqual(spec.design?.data.root, "/mnt/x")
+        XCTAssertEqual(spec.design?.modes, [.ft])
         let plan = try Plan.make(spec)
         XCTAssertEqual(plan.runs.count, 3)
         XCTAssertTrue(plan.runs.allSatisfy { $0.config.epochs == 5 && $0.config.root == "/mnt/x" && $0.config.lr == 1e-3 })
@@ -80,7 +80,7 @@ final class SpecTests: XCTestCase {
               FT:
                 macro_f1: 93.0
         """).replacingOccurrences(of: "protocol:\n  folds: 3\n", with: ""))
-        let d = spec.design
+        let d = try XCTUnwrap(spec.design)
         XCTAssertEqual(d.data.kind, .imageFolder)
         XCTAssertEqual(d.evaluation.folds, 5)
         XCTAssertTrue(d.evaluation.groupByPatient)
@@ -94,7 +94,7 @@ final class SpecTests: XCTestCase {
         XCTAssertEqual(spec.points[0].label, "")
         let t = try XCTUnwrap(spec.tables.first)
         XCTAssertEqual(t.name, "by-mode")
-        XCTAssertEqual(t.columns, [.macroF1, .kappa])
+        XCTAssertEqual(t.columns.map(\.metric), [.macroF1, .kappa])
         XCTAssertEqual(t.rows, .mode)
         XCTAssertEqual(t.modes, [.ft])
         XCTAssertTrue(t.percent)
@@ -144,7 +144,7 @@ final class SpecTests: XCTestCase {
     func testSetWithCommasSweeps() throws {
         let spec = try parse(base, overrides: ["train.ft.lr=1e-3,3e-3", "modes=[ft, le]", "train.epochs=3"])
         XCTAssertEqual(spec.points.map(\.label), ["train.ft.lr=1e-3", "train.ft.lr=3e-3"])
-        XCTAssertEqual(spec.design.modes, [.ft, .le])
+        XCTAssertEqual(spec.design?.modes, [.ft, .le])
         let plan = try Plan.make(spec)
         XCTAssertEqual(Set(plan.runs.filter { $0.config.mode == .ft }.map(\.config.lr)), [1e-3, 3e-3])
         XCTAssertTrue(plan.runs.filter { $0.config.mode != .ssl }.allSatisfy { $0.config.epochs == 3 })

@@ -1,4 +1,5 @@
 import XCTest
+import CSiTKit
 import Evaluation
 import HistoData
 import Training
@@ -16,6 +17,7 @@ final class RunSettingTests: XCTestCase {
         case .flag: candidates = ["true", "false"]
         case .text, .path: candidates = ["elsewhere/a", "elsewhere/b"]
         case .choice(let v): candidates = v
+        case .subset(let v): candidates = [v.joined(separator: ","), v[0]]
         }
         return candidates.first { c in
             c != current && (Double(c) == nil || Double(c) != current.flatMap(Double.init))
@@ -97,6 +99,37 @@ final class RunSettingTests: XCTestCase {
         XCTAssertTrue(execution.isDisjoint(with: configKeys.keys), "config.json holds execution settings")
     }
 
+    /// The SSL pretext-task settings came after runs existed: at their defaults they stay out
+    /// of the run id (results made before keep their ids and stay done); set otherwise they
+    /// enter it, and only an SSL run may set them.
+    func testSSLTaskSettingsKeepOldIDsAtTheirDefaults() throws {
+        var c = RunConfig.paper(.ssl)
+        c.root = "data"
+        let keys = try JSONSerialization.jsonObject(with: JSONEncoder().encode(c)) as! [String: Any]
+        XCTAssertNil(keys["tasks"], "a default enters the id")
+        XCTAssertNil(keys["loss_weighting"], "a default enters the id")
+        let id = try RunIdentity.id(c, dataSHA256: "d")
+        var rotation = c
+        rotation.sslTasks = try XCTUnwrap(SSLTaskSet([.rotation]))
+        var equal = c
+        equal.lossWeighting = .equal
+        let ids = [id, try RunIdentity.id(rotation, dataSHA256: "d"), try RunIdentity.id(equal, dataSHA256: "d")]
+        XCTAssertEqual(Set(ids).count, 3)
+        // config.json shows them for the SSL run, which people read; a downstream run has none.
+        let file = JSONEncoder()
+        file.userInfo[RunConfig.configFileKey] = true
+        let sslFile = try JSONSerialization.jsonObject(with: file.encode(c)) as! [String: Any]
+        XCTAssertEqual(sslFile["tasks"] as? String, "rotation,contrastive,reconstruction")
+        XCTAssertEqual(sslFile["loss_weighting"] as? String, "uncertainty")
+        var ft = RunConfig.paper(.ft)
+        ft.root = "data"
+        XCTAssertNil((try JSONSerialization.jsonObject(with: file.encode(ft)) as! [String: Any])["tasks"])
+        ft.sslTasks = rotation.sslTasks
+        XCTAssertThrowsError(try ft.validate()) { e in
+            XCTAssertEqual("\(e)", "tasks = rotation: expected all three: pretext tasks apply to mode ssl only")
+        }
+    }
+
     func testValuesOutsideTheDomainAreRejectedWithTheKey() {
         for setting in RunSetting.all {
             let bad: String
@@ -105,6 +138,7 @@ final class RunSettingTests: XCTestCase {
             case .number(let r): bad = (r.upperBound * 2 + 1).settingText
             case .flag: bad = "yes"
             case .choice: bad = "no-such-choice"
+            case .subset(let v): bad = v[0] + "," + v[0]
             case .text, .path: continue
             }
             var s = RunSettings.paper(.ft)

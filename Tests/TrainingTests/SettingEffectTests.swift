@@ -60,6 +60,33 @@ final class SettingEffectTests: XCTestCase {
         }
     }
 
+    /// The pretext-task settings reach the SSL loss: a run logs only its enabled parts, and
+    /// with equal weights one task's loss is the whole loss.
+    func testSSLTasksAndWeightingReachTheLoss() throws {
+        func ssl(_ tasks: String, _ weighting: String, _ name: String) throws -> EpochRecord {
+            var s = RunSettings.paper(.ssl)
+            s.config.preset = "csit-tiny"
+            (s.config.imageSize, s.config.tokenStride, s.config.seed) = (32, 8, 5)
+            s.config.root = Self.work.appendingPathComponent("sample32/unlabeled").path
+            (s.config.epochs, s.config.batchSize, s.config.lr, s.config.warmupEpochs) = (1, 32, 2e-2, 0)
+            try s.set("tasks", tasks)
+            try s.set("loss_weighting", weighting)
+            let dir = Self.work.appendingPathComponent(name)
+            try? FileManager.default.removeItem(at: dir)
+            return try XCTUnwrap(try Trainer(config: s.config, execution: s.execution, runDir: dir).run().records.first)
+        }
+        let all = try ssl("rotation,contrastive,reconstruction", "uncertainty", "ssl-all")
+        XCTAssertEqual(Set(all.lossParts.keys), ["rot", "con", "rec"])
+        let rotation = try ssl("rotation", "equal", "ssl-rotation")
+        XCTAssertEqual(Array(rotation.lossParts.keys), ["rot"])
+        XCTAssertEqual(rotation.loss, rotation.lossParts["rot"]!, accuracy: 1e-6 * rotation.loss)
+        let pair = try ssl("reconstruction,contrastive", "equal", "ssl-pair")
+        XCTAssertEqual(Set(pair.lossParts.keys), ["con", "rec"])
+        XCTAssertEqual(pair.loss, pair.lossParts["con"]! + pair.lossParts["rec"]!, accuracy: 1e-5 * pair.loss)
+        let pairUncertainty = try ssl("reconstruction,contrastive", "uncertainty", "ssl-pair-u")
+        XCTAssertGreaterThan(abs(pairUncertainty.loss - pair.loss), 1e-3, "the weighting does not change the loss")
+    }
+
     /// Loader threads, caching and csit's thread count never change the numbers beyond
     /// float summation order (relative 1e-5 on an epoch's mean loss).
     func testExecutionSettingsKeepTheNumbers() throws {
