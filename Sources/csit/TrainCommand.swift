@@ -16,7 +16,13 @@ struct TrainCommand: ParsableCommand {
         then flags, later ones winning. Flags are the settings' keys with dashes, as in every other \
         subcommand; the published main.py names (--model, --input-size, --data-path, --finetune, \
         --smoothing, --reprob, --drop-path, --num-workers) are accepted too. Re-running with the same \
-        --output resumes after the last finished epoch.
+        --output resumes at the step after the last checkpoint.
+
+        Checkpoints are written at every epoch's end, every --checkpoint-minutes inside an epoch \
+        (default 10; 0: only at epoch ends and on signals) and on SIGTERM, SIGUSR1 or SIGINT: the \
+        run finishes its current step, writes the checkpoint and exits 75 (EX_TEMPFAIL); the same \
+        command then continues at the next step and ends bit for bit as if never stopped. A kill -9 \
+        loses at most --checkpoint-minutes of work.
 
         Example:
           csit train --mode ft --dataset nct --data NCT-CRC-HE-100K --test-root CRC-VAL-HE-7K \\
@@ -48,7 +54,13 @@ struct TrainCommand: ParsableCommand {
         s.execution.threads = Parallel.threadCount
         let trainer = Trainer(config: s.config, execution: s.execution, runDir: URL(fileURLWithPath: output), reporter: ProgressReporter())
         trainer.extend = extend
+        StopSignals.install()
+        trainer.stopSignal = StopSignals.received
         let result = try trainer.run()
+        if result.stopped != nil {
+            // The reporter said where it stopped; the status tells scripts to run it again.
+            throw ExitCode(preemptedExitStatus)
+        }
         if let m = result.metrics { print(m.markdown, terminator: "") }
         // Only what this run wrote (an SSL run has no metrics.json, a run without test images neither).
         let written = ["report.md", "metrics.json", "predictions.csv", "reconstruction.png", "model.safetensors"].filter {
