@@ -127,15 +127,25 @@ public final class LocalExecutor: Executor {
 
 /// The single-run entry point (`csit run SPEC --run ID`) shared by every executor.
 public enum SingleRun {
+    /// How a single run ended without an error.
+    public enum Ending: Equatable, Sendable {
+        case finished
+        /// A stop signal made it checkpoint and stop (state `preempted`; exit 75).
+        case preempted(String)
+    }
+
     /// Locks the run, trains it in its folder, records provenance and the final state.
     ///
     /// - Parameters:
     ///   - threads: the thread count the command line resolved (recorded in provenance).
+    ///   - stopSignal: the stop signal received, polled after every step.
     /// - Throws: when the run is locked by another live process or training fails.
-    public static func execute(_ run: PlannedRun, store: RunStore, threads: Int?, reporter: ProgressReporter?) throws {
+    @discardableResult
+    public static func execute(_ run: PlannedRun, store: RunStore, threads: Int?, reporter: ProgressReporter?,
+                               stopSignal: @escaping () -> Int32? = { nil }) throws -> Ending {
         guard try store.lock(run.id) else { throw RunnerError.locked(run.id, store.lockHolder(run.id)) }
         defer { store.unlock(run.id) }
-        if store.isComplete(run.id) { return }
+        if store.isComplete(run.id) { return .finished }
         AtomicFile.removeStale(in: store.dir(run.id), locked: true)
         var execution = run.execution
         execution.threads = threads
@@ -146,7 +156,14 @@ public enum SingleRun {
         try store.setStatus(run.id, .running)
         do {
             let trainer = Trainer(config: run.config, execution: execution, runDir: store.dir(run.id), reporter: reporter)
-            _ = try trainer.run()
+            trainer.stopSignal = stopSignal
+            let result = try trainer.run()
+            if let stop = result.stopped {
+                let why = stop.describe(steps: nil)
+                try store.setStatus(run.id, .preempted, message: why)
+                store.event(["event": "preempted", "run": run.id, "epoch": String(stop.epoch + 1), "step": String(stop.step)])
+                return .preempted(why)
+            }
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys]
             try AtomicFile.write(try e.encode(Provenance.collect(config: run.config, execution: execution, runDir: store.dir(run.id))),
@@ -154,6 +171,7 @@ public enum SingleRun {
             try AtomicFile.write(try e.encode(run.labels), to: store.dir(run.id).appendingPathComponent(RunStore.specEntriesFile))
             try store.recordResultHashes(run.id)
             try store.setStatus(run.id, .done, hashesRecorded: true)
+            return .finished
         } catch {
             try? store.setStatus(run.id, .failed, message: "\(error)")
             throw error

@@ -120,6 +120,8 @@ public struct SlurmScheduler: Sendable {
         /// PENDING, RUNNING, COMPLETED, FAILED, TIMEOUT, OUT_OF_MEMORY, CANCELLED, …
         public var state: String
         public var reason: String
+        /// How many times Slurm requeued the job (`Restarts=`).
+        public var restarts = 0
         public var active: Bool { ["PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "REQUEUED", "RESIZING", "SUSPENDED"].contains(state) }
     }
 
@@ -168,7 +170,7 @@ public struct SlurmScheduler: Sendable {
                 guard let r = record.range(of: "\(name)=") else { return "" }
                 return String(record[r.upperBound...].prefix { $0 != " " })
             }
-            return TaskState(jobID: task, state: field("JobState"), reason: field("Reason"))
+            return TaskState(jobID: task, state: field("JobState"), reason: field("Reason"), restarts: Int(field("Restarts")) ?? 0)
         }
         let (rc2, q) = call("squeue", ["-h", "-j", jobID, "-o", "%i %T %r"])
         if rc2 == 0 {
