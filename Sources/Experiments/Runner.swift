@@ -41,14 +41,17 @@ public struct ProcessLauncher: RunLauncher {
     public var progressToTerminal: Bool
 
     public func launch(_ run: PlannedRun, onExit: @escaping @Sendable (Int32) -> Void) throws -> LaunchedRun {
+        let how = try LocalLaunch.make(run, command: command, threadsPerJob: threadsPerJob, cores: ProcessInfo.processInfo.activeProcessorCount,
+                                       mpirun: SlurmScheduler.which("mpirun"), asRoot: getuid() == 0)
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: command.executable)
-        p.arguments = command.arguments(id: run.id)
+        p.executableURL = URL(fileURLWithPath: how.executable)
+        p.arguments = how.arguments
         var env = ProcessInfo.processInfo.environment
-        env["CSIT_THREADS"] = String(threadsPerJob)
+        env["CSIT_THREADS"] = String(how.threads)
         // The child stops when this process dies (PR_SET_PDEATHSIG), checking it was not
-        // orphaned before it asked.
-        env["CSIT_PARENT_PID"] = String(getpid())
+        // orphaned before it asked. Under mpirun its parent is mpirun, which the check would
+        // take for a dead runner: those ranks are stopped through mpirun (SIGUSR1) instead.
+        if !how.viaMPI { env["CSIT_PARENT_PID"] = String(getpid()) }
         p.environment = env
         try RunStore.makeFolder(store.dir(run.id))
         let log = store.dir(run.id).appendingPathComponent("train.log")
@@ -62,13 +65,14 @@ public struct ProcessLauncher: RunLauncher {
             onExit(proc.terminationStatus)
         }
         do { try p.run() } catch { try? h.close(); throw error }
-        return ChildProcess(process: p)
+        return ChildProcess(process: p, launch: how)
     }
 
     final class ChildProcess: LaunchedRun, @unchecked Sendable {
         let process: Process
-        init(process: Process) { self.process = process }
-        func send(_ signal: Int32) { if process.isRunning { kill(process.processIdentifier, signal) } }
+        let launch: LocalLaunch
+        init(process: Process, launch: LocalLaunch) { (self.process, self.launch) = (process, launch) }
+        func send(_ signal: Int32) { if process.isRunning { kill(process.processIdentifier, launch.forwarded(signal)) } }
     }
 }
 
@@ -185,6 +189,8 @@ public enum RunnerError: Error, CustomStringConvertible, Equatable {
     case dependency(String, String)
     case unknownRun(String)
     case scheduler(String)
+    /// `resources:` this executor cannot give a run.
+    case resources(String, String)
 
     public var description: String {
         switch self {
@@ -192,6 +198,7 @@ public enum RunnerError: Error, CustomStringConvertible, Equatable {
         case let .dependency(id, dep): return "run \(id) needs SSL run \(dep), which is not done"
         case .unknownRun(let id): return "no run '\(id)' in this plan"
         case .scheduler(let m): return m
+        case let .resources(id, why): return "run \(id): \(why)"
         }
     }
 }

@@ -99,6 +99,11 @@ struct RunExperimentCommand: ParsableCommand {
         Examples:
           csit run experiments/demo.yaml --jobs 2
           csit run experiments/nct.yaml --executor slurm --partition cpu --cpus-per-task 16 --time 24:00:00
+
+        Ctrl-C, SIGTERM or SIGUSR1 reach the running runs, which finish their step, checkpoint and exit 75 \
+        (state preempted); the runner then exits 128 + the signal, and the same command resumes them at the \
+        next step. A kill -9 loses at most checkpoint_minutes (default 10) of each run's work. On Slurm, jobs \
+        get --signal=B:USR1@<--signal-grace> and --requeue, and requeue themselves after such a stop.
         """)
     @OptionGroup var options: SpecOptions
     @Option(help: "Runs side by side (cores are split between them).") var jobs = 1
@@ -114,9 +119,12 @@ struct RunExperimentCommand: ParsableCommand {
     @Option(help: "Slurm time limit per task (e.g. 12:00:00).") var time: String?
     @Option(help: "Most array tasks running at once.") var arrayParallelism: Int?
     @Option(help: "Extra sbatch argument (repeatable), e.g. --sbatch-arg=--account=lab.") var sbatchArg: [String] = []
+    @Option(help: "Slurm: seconds before the time limit that USR1 asks a run to checkpoint and requeue (--signal=B:USR1@N).")
+    var signalGrace = 120
 
     func validate() throws {
         guard ["local", "slurm"].contains(executor) else { throw ValidationError("--executor must be local or slurm, not '\(executor)'") }
+        guard (1...86_400).contains(signalGrace) else { throw ValidationError("--signal-grace must be 1…86400 seconds, not \(signalGrace)") }
     }
 
     func run() throws {
@@ -171,7 +179,7 @@ struct RunExperimentCommand: ParsableCommand {
         if executor == "slurm" {
             var o = SlurmExecutor.Options()
             (o.partition, o.cpusPerTask, o.memory, o.time) = (partition, cpusPerTask, mem, time)
-            (o.arrayParallelism, o.extraArguments, o.dryRun) = (arrayParallelism, sbatchArg, dryRun)
+            (o.arrayParallelism, o.extraArguments, o.dryRun, o.signalGrace) = (arrayParallelism, sbatchArg, dryRun, signalGrace)
             guard dryRun || SlurmScheduler.available else { throw ValidationError("sbatch is not on PATH; is this a Slurm login node?") }
             let slurm = SlurmExecutor(options: o, command: RunCommand(executable: executable, specPath: options.spec, overrides: options.overrides),
                                       store: store)
@@ -198,6 +206,13 @@ struct RunExperimentCommand: ParsableCommand {
         try FrozenPlan(frozen, specPath: options.spec).write(to: store)
         let executor = LocalExecutor(jobs: jobs, threadsPerJob: threads,
                                      command: RunCommand(executable: executable, specPath: options.spec, overrides: options.overrides))
+        // Resources this machine cannot give are refused before anything runs.
+        for r in ordered where !store.isDone(r.id) {
+            do {
+                _ = try LocalLaunch.make(r, command: executor.command, threadsPerJob: executor.threadsPerJob,
+                                         cores: ProcessInfo.processInfo.activeProcessorCount, mpirun: SlurmScheduler.which("mpirun"), asRoot: getuid() == 0)
+            } catch let e as RunnerError { throw ValidationError(e.description) }
+        }
         executor.onUpdate = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         store.event(["event": "run-started", "spec": options.spec, "runs": String(ordered.count)])
         // Ctrl-C or a SIGTERM (a cluster's preemption notice) stops the children with the same
