@@ -89,8 +89,10 @@ extension SlurmExecutor {
         guard tasks > 1 else { return "# One task: csit runs directly (no srun).\n\(csit) &\n" }
         switch launcher {
         case .srun(let mpi):
+            // Since Slurm 22.05 srun no longer inherits the job's --cpus-per-task: without it each
+            // rank would be bound to one CPU.
             return "# \(tasks) ranks, started by srun with Slurm's MPI plugin (srun --mpi=list offers \(mpi) on the submitting node).\n"
-                + "srun --mpi=\(mpi) \(csit) &\n"
+                + "srun --mpi=\(mpi) --cpus-per-task=\"$CSIT_THREADS\" \(csit) &\n"
         case .mpirun(let why):
             // As root Open MPI refuses to start without these.
             let root = options.runAsRoot ? "export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1\n" : ""

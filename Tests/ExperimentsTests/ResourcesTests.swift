@@ -89,7 +89,7 @@ final class ResourcesTests: XCTestCase {
                      "#SBATCH --time=02:00:00\n", "#SBATCH --signal=B:USR1@90\n", "#SBATCH --requeue\n", "#SBATCH --open-mode=append\n",
                      "export CSIT_THREADS=${SLURM_CPUS_PER_TASK:-8}\n",
                      "# 8 ranks, started by srun with Slurm's MPI plugin (srun --mpi=list offers pmix on the submitting node).\n",
-                     "srun --mpi=pmix /opt/csit run s.yaml --run \"${RUNS[0]}\" &\nchild=$!\n",
+                     "srun --mpi=pmix --cpus-per-task=\"$CSIT_THREADS\" /opt/csit run s.yaml --run \"${RUNS[0]}\" &\nchild=$!\n",
                      "trap 'kill -USR1 \"$child\" 2>/dev/null' USR1 TERM\n",
                      "if [ \"$status\" -eq 75 ]; then\n", "scontrol requeue \"$SLURM_JOB_ID\" && exit 0\n", "exit \"$status\"\n"] {
             XCTAssertTrue(srun.contains(line), "missing \(line) in\n\(srun)")
