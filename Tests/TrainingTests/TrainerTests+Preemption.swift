@@ -106,6 +106,29 @@ extension TrainerTests {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir("signalled").appendingPathComponent("model.safetensors").path))
     }
 
+    /// A signal that arrives after an epoch's last step (during its evaluation) stops the run
+    /// after the epoch's own checkpoint; the rerun goes on with the next epoch and ends as the
+    /// uninterrupted run.
+    func testASignalDuringAnEpochsEvaluationStopsAfterItsCheckpoint() throws {
+        var c = tiny(.ft)
+        c.epochs = 2
+        let whole = try Trainer(config: c, runDir: dir("eval-whole")).run()
+        let steps = whole.records[0].steps
+        let t = Trainer(config: c, runDir: dir("eval-signalled"))
+        var polls = 0
+        // One poll per step, then the one after the epoch's checkpoint.
+        t.stopSignal = { polls += 1; return polls > steps ? SIGTERM : nil }
+        let r = try t.run()
+        XCTAssertEqual(r.stopped, StopReport(signal: SIGTERM, epoch: 0, step: steps))
+        XCTAssertEqual(r.records.count, 1, "epoch 1 was evaluated and logged before the stop")
+        let meta = try SafeTensors.read(dir("eval-signalled").appendingPathComponent("checkpoint.safetensors")).metadata
+        XCTAssertNil(meta["step"], "the epoch's own checkpoint, not a mid-epoch one")
+        XCTAssertEqual(meta["epoch"], "0")
+        _ = try Trainer(config: c, runDir: dir("eval-signalled")).run()
+        XCTAssertEqual(try outcome("eval-signalled").files, try outcome("eval-whole").files)
+        XCTAssertEqual(try outcome("eval-signalled").log, try outcome("eval-whole").log)
+    }
+
     /// Format 2 checkpoints (epoch ends only) still resume; a mid-epoch field that does not
     /// read back is refused with the file and the field.
     func testFormatTwoStillReadsAndBadPositionsAreRefused() throws {
