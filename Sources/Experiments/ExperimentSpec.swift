@@ -154,6 +154,10 @@ public struct ExperimentSpec {
             guard !path.isEmpty, SpecSchema.shape(at: path) != nil else {
                 throw SpecError.sweepKey(loc, path: key, suggestion: SpecSchema.allPaths().closest(to: key))
             }
+            // Resources are not part of a run: points differing only in them are one run.
+            if path.contains("resources") {
+                throw SpecError.range(loc, path: "sweep", value: key, expected: "a key that changes runs (resources are set, not swept)")
+            }
             if SpecSchema.notSweepable.contains(path[0]) {
                 throw SpecError.range(loc, path: "sweep", value: key, expected: "a key that changes runs (not \(SpecSchema.notSweepable.sorted().joined(separator: ", ")))")
             }

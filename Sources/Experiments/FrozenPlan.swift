@@ -11,6 +11,8 @@ public struct FrozenPlan: Codable, Sendable {
         public var execution: ExecutionConfig
         public var dependsOn: String?
         public var labels: [RunLabel]
+        /// Absent in plans frozen before resources existed.
+        public var resources: Resources?
     }
 
     public var spec: String
@@ -18,7 +20,8 @@ public struct FrozenPlan: Codable, Sendable {
 
     public init(_ plan: Plan, specPath: String) {
         spec = specPath
-        runs = plan.runs.map { Run(id: $0.id, config: $0.config, execution: $0.execution, dependsOn: $0.dependsOn, labels: $0.labels) }
+        runs = plan.runs.map { Run(id: $0.id, config: $0.config, execution: $0.execution, dependsOn: $0.dependsOn, labels: $0.labels,
+                                  resources: $0.resources.isEmpty ? nil : $0.resources) }
     }
 
     public static func url(_ store: RunStore) -> URL { store.root.appendingPathComponent("plan.json") }
@@ -52,6 +55,7 @@ public struct FrozenPlan: Codable, Sendable {
     }
 
     public func planned(_ id: String) -> PlannedRun? {
-        runs.first { $0.id == id }.map { PlannedRun(id: $0.id, config: $0.config, execution: $0.execution, dependsOn: $0.dependsOn, labels: $0.labels, images: RunImages()) }
+        runs.first { $0.id == id }.map { PlannedRun(id: $0.id, config: $0.config, execution: $0.execution, dependsOn: $0.dependsOn, labels: $0.labels,
+                                        images: RunImages(), resources: $0.resources ?? Resources()) }
     }
 }

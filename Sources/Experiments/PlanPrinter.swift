@@ -21,6 +21,7 @@ extension Plan {
             parts.append("\(c.epochs) ep × b\(c.batchSize), lr \(c.lr)")
             if let sweep = labels.first?.sweep, !sweep.isEmpty { parts.append("[\(sweep)]") }
             if labels.count > 1 { parts.append("(shared by \(labels.count) entries)") }
+            if !r.resources.isEmpty { parts.append("{\(r.resources.summary)}") }
             return parts.joined(separator: "  ")
         }
         for ssl in sslRuns {

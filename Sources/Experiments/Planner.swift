@@ -15,13 +15,16 @@ public struct PlannedRun: Sendable {
     public var labels: [RunLabel]
     /// The images the run reads (estimated from the listing before its split is made).
     public var images: RunImages
+    /// What it asks of the machine (`resources:`); not part of the id.
+    public var resources: Resources
 
     /// Image-steps (training images × epochs, ×2 views for SSL).
     public var imageSteps: Int { images.train * config.epochs * (config.mode == .ssl ? 2 : 1) }
 
     public init(id: String, config: RunConfig, execution: ExecutionConfig, dependsOn: String?, labels: [RunLabel],
-                images: RunImages = RunImages()) {
+                images: RunImages = RunImages(), resources: Resources = Resources()) {
         (self.id, self.config, self.execution, self.dependsOn, self.labels, self.images) = (id, config, execution, dependsOn, labels, images)
+        self.resources = resources
     }
 }
 
@@ -129,7 +132,8 @@ public struct Plan {
             }
             index[id] = runs.count
             runs.append(PlannedRun(id: id, config: config, execution: settings.execution, dependsOn: dependsOn, labels: [label],
-                                   images: read))
+                                   images: read, resources: Resources.resolve(tree, mode: config.mode.rawValue,
+                                                                              base: config.mode.settingsBase.rawValue)))
             return id
         }
         try spec.checkRunCount()

@@ -1,7 +1,8 @@
 import Foundation
 
 /// `csit status`: each run's state from the run store, joined with the scheduler's view
-/// when the runs were submitted to Slurm.
+/// when the runs were submitted to Slurm. A run stopped by a signal after its checkpoint is
+/// `preempted` (resumable); on Slurm, with the job back in the queue, `preempted: requeued …`.
 public enum RunStatus {
     /// - Parameter verify: check every file a done run recorded (models included), not only
     ///   the ones tables read.
@@ -22,9 +23,16 @@ public enum RunStatus {
                 let task = sub.array ? "\(sub.jobID)_\(i)" : sub.jobID
                 if SlurmScheduler.available, let st = scheduler.state(jobID: sub.jobID, index: sub.array ? i : nil) {
                     switch st.state {
+                    case let s where ["PENDING", "REQUEUED"].contains(s) && (local.state == .preempted || st.restarts > 0):
+                        // Checkpointed on Slurm's signal and put back in the queue by its script.
+                        state = "preempted"
+                        detail = "requeued as job \(task) (\(st.state.lowercased()), \(st.reason)"
+                            + (st.restarts > 0 ? ", restart \(st.restarts)" : "") + ")"
                     case "PENDING", "REQUEUED": state = "queued"; detail = "job \(task), \(st.reason)"
                     case "RUNNING", "COMPLETING", "CONFIGURING": state = "running"; detail = "job \(task)"
                     case "COMPLETED": detail = "job \(task) completed"
+                    case let s where local.state == .preempted:
+                        detail = "job \(task) ended \(s) without a requeue; csit run --executor slurm submits it again (resumable)"
                     default: state = "failed"; detail = "job \(task) \(st.state)" + (st.reason == "None" || st.reason.isEmpty ? "" : " (\(st.reason))")
                     }
                 } else if local.state == .notStarted {
@@ -36,6 +44,9 @@ public enum RunStatus {
                 detail += (detail.isEmpty ? "" : "; ") + (local.message ?? "") + " — log: " + logPath(r.id, store: store, submission: latest[r.id])
             }
             if local.state == .notStarted && latest[r.id] == nil { state = "not submitted" }
+            if local.state == .preempted && detail.isEmpty {
+                detail = (local.message ?? "checkpointed") + " (resumable)"
+            }
             if local.state == .done, let damage = store.damageDescription(r.id, ssl: r.config.mode == .ssl, verify: verify) {
                 (state, detail) = ("damaged", damage)
             }

@@ -26,7 +26,11 @@ public struct RunStore: Sendable {
     }
 
     /// What is known about a run from its folder.
-    public enum State: String, Codable, Sendable { case done, failed, running, notStarted = "not started" }
+    public enum State: String, Codable, Sendable {
+        case done, failed, running, notStarted = "not started"
+        /// Stopped by a signal after writing a checkpoint (exit 75): resumable, not failed.
+        case preempted
+    }
 
     public struct Status: Codable, Sendable {
         public var state: State

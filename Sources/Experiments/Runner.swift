@@ -42,14 +42,17 @@ public struct ProcessLauncher: RunLauncher {
     public var progressToTerminal: Bool
 
     public func launch(_ run: PlannedRun, onExit: @escaping @Sendable (Int32) -> Void) throws -> LaunchedRun {
+        let how = try LocalLaunch.make(run, command: command, threadsPerJob: threadsPerJob, cores: ProcessInfo.processInfo.activeProcessorCount,
+                                       mpirun: SlurmScheduler.which("mpirun"), asRoot: getuid() == 0)
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: command.executable)
-        p.arguments = command.arguments(id: run.id)
+        p.executableURL = URL(fileURLWithPath: how.executable)
+        p.arguments = how.arguments
         var env = ProcessInfo.processInfo.environment
-        env["CSIT_THREADS"] = String(threadsPerJob)
+        env["CSIT_THREADS"] = String(how.threads)
         // The child stops when this process dies (PR_SET_PDEATHSIG), checking it was not
-        // orphaned before it asked.
-        env["CSIT_PARENT_PID"] = String(getpid())
+        // orphaned before it asked. Under mpirun its parent is mpirun, which the check would
+        // take for a dead runner: those ranks are stopped through mpirun (SIGUSR1) instead.
+        if !how.viaMPI { env["CSIT_PARENT_PID"] = String(getpid()) }
         p.environment = env
         try RunStore.makeFolder(store.dir(run.id))
         let log = store.dir(run.id).appendingPathComponent("train.log")
@@ -63,13 +66,14 @@ public struct ProcessLauncher: RunLauncher {
             onExit(proc.terminationStatus)
         }
         do { try p.run() } catch { try? h.close(); throw error }
-        return ChildProcess(process: p)
+        return ChildProcess(process: p, launch: how)
     }
 
     final class ChildProcess: LaunchedRun, @unchecked Sendable {
         let process: Process
-        init(process: Process) { self.process = process }
-        func send(_ signal: Int32) { if process.isRunning { kill(process.processIdentifier, signal) } }
+        let launch: LocalLaunch
+        init(process: Process, launch: LocalLaunch) { (self.process, self.launch) = (process, launch) }
+        func send(_ signal: Int32) { if process.isRunning { kill(process.processIdentifier, launch.forwarded(signal)) } }
     }
 }
 
@@ -128,18 +132,28 @@ public final class LocalExecutor: Executor {
 
 /// The single-run entry point (`csit run SPEC --run ID`) shared by every executor.
 public enum SingleRun {
+    /// How a single run ended without an error.
+    public enum Ending: Equatable, Sendable {
+        case finished
+        /// A stop signal made it checkpoint and stop (state `preempted`; exit 75).
+        case preempted(String)
+    }
+
     /// Locks the run, trains it in its folder, records provenance and the final state.
     ///
     /// - Parameters:
     ///   - threads: the thread count the command line resolved (recorded in provenance).
+    ///   - stopSignal: the stop signal received, polled after every step.
     /// - Throws: when the run is locked by another live process or training fails.
-    public static func execute(_ run: PlannedRun, store: RunStore, threads: Int?, reporter: ProgressReporter?) throws {
+    @discardableResult
+    public static func execute(_ run: PlannedRun, store: RunStore, threads: Int?, reporter: ProgressReporter?,
+                               stopSignal: @escaping () -> Int32? = { nil }) throws -> Ending {
         // The ranks of a data-parallel run train together; rank 0 alone locks, writes
         // state and provenance (the trainer writes the run folder from rank 0 only).
-        guard World.current.isRoot else { return try trainOtherRank(run, store: store, threads: threads) }
+        guard World.current.isRoot else { return try trainOtherRank(run, store: store, threads: threads, stopSignal: stopSignal) }
         guard try store.lock(run.id) else { throw RunnerError.locked(run.id, store.lockHolder(run.id)) }
         defer { store.unlock(run.id) }
-        if store.isComplete(run.id) { return }
+        if store.isComplete(run.id) { return .finished }
         AtomicFile.removeStale(in: store.dir(run.id), locked: true)
         var execution = run.execution
         execution.threads = threads
@@ -151,7 +165,14 @@ public enum SingleRun {
         try store.setStatus(run.id, .running)
         do {
             let trainer = Trainer(config: run.config, execution: execution, runDir: store.dir(run.id), reporter: reporter)
-            _ = try trainer.run()
+            trainer.stopSignal = stopSignal
+            let result = try trainer.run()
+            if let stop = result.stopped {
+                let why = stop.describe(steps: nil)
+                try store.setStatus(run.id, .preempted, message: why)
+                store.event(["event": "preempted", "run": run.id, "epoch": String(stop.epoch + 1), "step": String(stop.step)])
+                return .preempted(why)
+            }
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys]
             try AtomicFile.write(try e.encode(Provenance.collect(config: run.config, execution: execution, runDir: store.dir(run.id))),
@@ -160,6 +181,7 @@ public enum SingleRun {
             store.linkAliases(run.id, labels: run.labels)
             try store.recordResultHashes(run.id)
             try store.setStatus(run.id, .done, hashesRecorded: true)
+            return .finished
         } catch {
             try? store.setStatus(run.id, .failed, message: "\(error)")
             throw error
@@ -169,15 +191,18 @@ public enum SingleRun {
 
 extension SingleRun {
     /// What a data-parallel rank other than 0 does: the same training, nothing written.
-    static func trainOtherRank(_ run: PlannedRun, store: RunStore, threads: Int?) throws {
-        if store.isComplete(run.id) { return }
+    static func trainOtherRank(_ run: PlannedRun, store: RunStore, threads: Int?, stopSignal: @escaping () -> Int32?) throws -> Ending {
+        if store.isComplete(run.id) { return .finished }
         var execution = run.execution
         execution.threads = threads
         if let dep = run.dependsOn {
             guard store.isDone(dep) else { throw RunnerError.dependency(run.id, dep) }
             execution.initCheckpointPath = store.dir(dep).appendingPathComponent("model.safetensors").path
         }
-        _ = try Trainer(config: run.config, execution: execution, runDir: store.dir(run.id), reporter: nil).run()
+        let trainer = Trainer(config: run.config, execution: execution, runDir: store.dir(run.id), reporter: nil)
+        trainer.stopSignal = stopSignal
+        let result = try trainer.run()
+        return result.stopped.map { .preempted($0.describe(steps: nil)) } ?? .finished
     }
 }
 
@@ -187,6 +212,8 @@ public enum RunnerError: Error, CustomStringConvertible, Equatable {
     case dependency(String, String)
     case unknownRun(String)
     case scheduler(String)
+    /// `resources:` this executor cannot give a run.
+    case resources(String, String)
 
     public var description: String {
         switch self {
@@ -194,6 +221,7 @@ public enum RunnerError: Error, CustomStringConvertible, Equatable {
         case let .dependency(id, dep): return "run \(id) needs SSL run \(dep), which is not done"
         case .unknownRun(let id): return "no run '\(id)' in this plan"
         case .scheduler(let m): return m
+        case let .resources(id, why): return "run \(id): \(why)"
         }
     }
 }

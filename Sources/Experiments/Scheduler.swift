@@ -16,8 +16,9 @@ public protocol RunLauncher: Sendable {
 }
 
 /// Exit status of `csit run --run ID` when another live process holds the run: the
-/// scheduler waits for that process instead of counting the run as failed.
-public let heldElsewhereStatus: Int32 = 75
+/// scheduler waits for that process instead of counting the run as failed. Not 75: that is
+/// `preemptedExitStatus` (a checkpointed stop, which Slurm scripts requeue).
+public let heldElsewhereStatus: Int32 = 73
 
 /// Runs planned runs in dependency order, `jobs` at a time, through a launcher. Event-driven:
 /// it sleeps until a child exits, a run held elsewhere may have been released, or
@@ -167,7 +168,8 @@ public final class Scheduler: @unchecked Sendable {
                     done.insert(id)
                     outcome.done.append(id)
                     onEvent?(["event": "done", "run": id])
-                } else if cancelSignal != nil {
+                } else if cancelSignal != nil || status == preemptedExitStatus {
+                    // Checkpointed and stopped by a signal (ours or another's): resumable, not failed.
                     outcome.cancelled.append(id)
                     onEvent?(["event": "interrupted", "run": id])
                 } else {

@@ -20,6 +20,8 @@ indirect enum Shape {
     /// A scalar of the first shape, or a list or mapping of the second (a table column: a
     /// metric name or a mapping that selects its runs).
     case scalarOr(Shape, Shape)
+    /// A string a check accepts (Slurm's memory and time formats), with what it expects.
+    case pattern(String, (String) -> Bool)
     case anything
 
     var expected: String {
@@ -31,6 +33,7 @@ indirect enum Shape {
         case .oneOf(let v): return "one of \(v.joined(separator: ", "))"
         case .list: return "a list"
         case .map, .dictionary: return "a mapping"
+        case .pattern(let expected, _): return expected
         case .anything: return "a value"
         case let .scalarOr(a, b): return "\(a.expected), or \(b.expected)"
         }
@@ -82,11 +85,14 @@ enum SpecSchema {
             "test_fraction": .double(1e-6...0.999999), "split_seed": .int(0...Int(Int32.max)), "validation": .double(0...0.9),
         ], required: []),
         "model": .map(settings(placed: .model), required: []),
-        "ssl": .map(settings.merging(settings(placed: .ssl)) { a, _ in a }.merging(["checkpoint": .path,
+        "resources": Resources.shape,
+        "ssl": .map(settings.merging(settings(placed: .ssl)) { a, _ in a }.merging(["checkpoint": .path, "resources": Resources.shape,
                                       "dataset": .map(["kind": .oneOf(DatasetKind.allCases.map(\.rawValue)), "root": .path],
                                                       required: ["root"])]) { a, _ in a }, required: []),
         "modes": .list(.oneOf(modes), nonEmpty: true),
-        "train": .map(settings.merging(Dictionary(uniqueKeysWithValues: modes.map { ($0, Shape.map(settings, required: [])) })) { a, _ in a },
+        "train": .map(settings.merging(Dictionary(uniqueKeysWithValues: modes.map {
+            ($0, Shape.map(settings.merging(["resources": Resources.shape]) { a, _ in a }, required: []))
+        })) { a, _ in a },
                       required: []),
         "sweep": .map(["grid": .dictionary(.list(.anything, nonEmpty: true)), "zip": .dictionary(.list(.anything, nonEmpty: true)),
                        "list": .list(.dictionary(.anything), nonEmpty: true)], required: []),
@@ -146,6 +152,9 @@ enum SpecSchema {
         case .bool:
             guard ["true", "false"].contains(try scalar()) else { throw SpecError.type(loc, path: path, expected: shape.expected) }
         case .string: _ = try scalar()
+        case .pattern(let expected, let accepts):
+            let s = try scalar()
+            guard accepts(s) else { throw SpecError.range(loc, path: path, value: s, expected: expected) }
         case .oneOf(let options):
             let s = try scalar()
             guard options.contains(s) else { throw SpecError.range(loc, path: path, value: s, expected: shape.expected) }

@@ -2,9 +2,11 @@ import Foundation
 import Training
 
 /// Submits runs to Slurm: each SSL pretraining as its own job, then the downstream runs as
-/// one job array that starts after them (`--dependency=afterok:…`). Every task runs
-/// `csit run SPEC --run ID` with `--cpus-per-task` threads; results, logs and locks live in
-/// the results folder, which every node must see.
+/// one job array per distinct `resources:` that starts after them (`--dependency=afterok:…`).
+/// Every task runs `csit run SPEC --run ID` with `--cpus-per-task` threads (under srun or
+/// mpirun when it has more than one task); results, logs and locks live in the results
+/// folder, which every node must see. Jobs are submitted with `--signal=B:USR1@<grace>` and
+/// `--requeue`: a signalled run checkpoints, exits 75 and its script requeues the job.
 public final class SlurmExecutor {
     public struct Options: Sendable {
         public var partition: String?
@@ -14,6 +16,13 @@ public final class SlurmExecutor {
         public var arrayParallelism: Int?
         public var extraArguments: [String] = []
         public var dryRun = false
+        /// Seconds before the time limit Slurm sends USR1 (`--signal=B:USR1@<grace>`): enough
+        /// to finish a step and write a checkpoint.
+        public var signalGrace = 120
+        /// How multi-task jobs start their ranks (nil: from `srun --mpi=list` at submit time).
+        public var launcher: Launcher?
+        /// Submitting as root: mpirun needs Open MPI's run-as-root permission in the script.
+        public var runAsRoot = getuid() == 0
         public init() {}
     }
 
@@ -36,27 +45,6 @@ public final class SlurmExecutor {
 
     var slurmDir: URL { store.root.appendingPathComponent("slurm") }
 
-    /// The batch script for `runs` (an array when `array`).
-    public func script(runs: [String], array: Bool, name: String, dependency: [String]) -> String {
-        var s = "#!/bin/bash\n#SBATCH --job-name=\(name)\n"
-        s += "#SBATCH --output=\(slurmDir.path)/%x_%A_%a.out\n"
-        s += "#SBATCH --cpus-per-task=\(options.cpusPerTask)\n"
-        if let p = options.partition { s += "#SBATCH --partition=\(p)\n" }
-        if let m = options.memory { s += "#SBATCH --mem=\(m)\n" }
-        if let t = options.time { s += "#SBATCH --time=\(t)\n" }
-        if array { s += "#SBATCH --array=0-\(runs.count - 1)" + (options.arrayParallelism.map { "%\($0)" } ?? "") + "\n" }
-        if !dependency.isEmpty { s += "#SBATCH --dependency=afterok:\(dependency.joined(separator: ":"))\n" }
-        for a in options.extraArguments { s += "#SBATCH \(a)\n" }
-        s += "# The results folder must be on a filesystem every node sees.\n"
-        s += "RUNS=(\(runs.joined(separator: " ")))\n"
-        s += "export CSIT_THREADS=${SLURM_CPUS_PER_TASK:-\(options.cpusPerTask)}\n"
-        s += "cd \(Self.quote(FileManager.default.currentDirectoryPath))\n"
-        let index = array ? "${SLURM_ARRAY_TASK_ID}" : "0"
-        let args = command.arguments(id: "${RUNS[\(index)]}").map { $0.hasPrefix("${RUNS") ? "\"\($0)\"" : Self.quote($0) }
-        s += "exec \(Self.quote(command.executable)) " + args.joined(separator: " ") + "\n"
-        return s
-    }
-
     static func quote(_ s: String) -> String {
         s.allSatisfy { $0.isLetter || $0.isNumber || "/._-=:,+".contains($0) } ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
@@ -71,21 +59,28 @@ public final class SlurmExecutor {
         let active = options.dryRun ? [:] : scheduler.activeRuns(submissions: submissions())
         let pending = plan.runs.filter { !store.isDone($0.id) && active[$0.id] == nil }
         let name = "csit-\(plan.spec.name)"
+        // Slurm's MPI plugins are looked at once, and only when a job has more than one task.
+        let launcher = options.launcher ?? (pending.contains { jobResources($0.resources).tasks > 1 } ? scheduler.mpiLauncher() : nil)
         var out: [(String, Submission?)] = []
         var sslJobs: [String: String] = [:]
         for r in pending where r.config.mode == .ssl {
-            let s = script(runs: [r.id], array: false, name: name + "-ssl", dependency: [])
+            let s = script(runs: [r.id], array: false, name: name + "-ssl", dependency: [], resources: r.resources, launcher: launcher)
             let sub = try send(s, runs: [r.id], array: false)
             // A dry run shows the dependency with a placeholder for the job id to come.
             sslJobs[r.id] = sub?.jobID ?? "<job of \(r.id)>"
             out.append((s, sub))
         }
         let downstream = pending.filter { $0.config.mode != .ssl && !($0.dependsOn.map { !store.isDone($0) && active[$0] == nil && sslJobs[$0] == nil } ?? false) }
-        if !downstream.isEmpty {
+        // One array per distinct resources (an array's tasks share one shape), in plan order.
+        var groups: [(resources: Resources, runs: [PlannedRun])] = []
+        for r in downstream {
+            if let i = groups.firstIndex(where: { $0.resources == r.resources }) { groups[i].runs.append(r) } else { groups.append((r.resources, [r])) }
+        }
+        for group in groups {
             // Wait for the pretraining jobs this array needs: submitted now or still queued/running.
-            let deps = Set(downstream.compactMap(\.dependsOn)).compactMap { sslJobs[$0] ?? active[$0]?.jobID }.sorted()
-            let s = script(runs: downstream.map(\.id), array: true, name: name, dependency: deps)
-            out.append((s, try send(s, runs: downstream.map(\.id), array: true)))
+            let deps = Set(group.runs.compactMap(\.dependsOn)).compactMap { sslJobs[$0] ?? active[$0]?.jobID }.sorted()
+            let s = script(runs: group.runs.map(\.id), array: true, name: name, dependency: deps, resources: group.resources, launcher: launcher)
+            out.append((s, try send(s, runs: group.runs.map(\.id), array: true)))
         }
         return out
     }
@@ -120,12 +115,14 @@ public struct SlurmScheduler: Sendable {
         /// PENDING, RUNNING, COMPLETED, FAILED, TIMEOUT, OUT_OF_MEMORY, CANCELLED, …
         public var state: String
         public var reason: String
+        /// How many times Slurm requeued the job (`Restarts=`).
+        public var restarts = 0
         public var active: Bool { ["PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "REQUEUED", "RESIZING", "SUSPENDED"].contains(state) }
     }
 
     public static var available: Bool { which("sbatch") != nil }
 
-    static func which(_ tool: String) -> String? {
+    public static func which(_ tool: String) -> String? {
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
             let p = "\(dir)/\(tool)"
             if FileManager.default.isExecutableFile(atPath: p) { return p }
@@ -145,6 +142,12 @@ public struct SlurmScheduler: Sendable {
         let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         return (p.terminationStatus, out.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// How this cluster's multi-task jobs start their ranks, from `srun --mpi=list`.
+    public func mpiLauncher() -> SlurmExecutor.Launcher {
+        let (rc, out) = call("srun", ["--mpi=list"])
+        return .choose(mpiList: out, status: rc)
     }
 
     /// Submits a script; returns the job id.
@@ -168,7 +171,7 @@ public struct SlurmScheduler: Sendable {
                 guard let r = record.range(of: "\(name)=") else { return "" }
                 return String(record[r.upperBound...].prefix { $0 != " " })
             }
-            return TaskState(jobID: task, state: field("JobState"), reason: field("Reason"))
+            return TaskState(jobID: task, state: field("JobState"), reason: field("Reason"), restarts: Int(field("Restarts")) ?? 0)
         }
         let (rc2, q) = call("squeue", ["-h", "-j", jobID, "-o", "%i %T %r"])
         if rc2 == 0 {

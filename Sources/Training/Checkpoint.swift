@@ -3,10 +3,17 @@ import Foundation
 import NeuralKit
 import TensorKit
 
-/// The resumable state of a run at the end of an epoch, in one safetensors file written
-/// atomically: `model.<key>` tensors, `optimizer.<key>.exp_avg|exp_avg_sq`, `optimizer.step`,
-/// and the epoch and best metric as metadata.
+/// The resumable state of a run at the end of an epoch or after a step inside one, in one
+/// safetensors file written atomically: `model.<key>` tensors, `optimizer.<key>.exp_avg|exp_avg_sq`,
+/// `optimizer.step`, and the position and best metric as metadata.
+///
+/// The position is the whole state of every random stream: order, augmentation,
+/// corruption, mixing and drop-path are all derived from (seed, stream, epoch, step or
+/// sample), so a run resumed at (epoch, step) draws what the uninterrupted run drew.
+/// Format 3 adds the mid-epoch position (`step`, the epoch's running loss sums); format 2
+/// (epoch ends only) is still read.
 public struct Checkpoint {
+    /// The epoch (from 0) the state belongs to: finished, or in progress when `inEpoch` is set.
     public var epoch: Int
     public var best: Double?
     /// The `RunIdentity` id of the run that wrote it.
@@ -15,12 +22,16 @@ public struct Checkpoint {
     public var sinceBest = 0
     /// Training ended before its last epoch by early stopping.
     public var stoppedEarly = false
+    /// Set for a checkpoint written inside `epoch`: the steps done and the running sums.
+    public var inEpoch: EpochProgress?
 
-    public static let format = "csit-checkpoint-2"
+    public static let format = "csit-checkpoint-3"
+    /// Formats `restore` accepts (2: epoch ends only).
+    static let readable: Set<String> = ["csit-checkpoint-2", format]
 
-    /// Writes the state after `epoch`.
+    /// Writes the state after `epoch` or, with `inEpoch`, after `inEpoch.step` steps of it.
     public static func save(model: Module, optimizer: AdamW, epoch: Int, best: Double?, runID: String, sinceBest: Int = 0,
-                            stoppedEarly: Bool = false, to url: URL) throws {
+                            stoppedEarly: Bool = false, inEpoch: EpochProgress? = nil, to url: URL) throws {
         var tensors: [String: Tensor] = [:]
         for (k, t) in model.namedParameters() { tensors["model.\(k)"] = t }
         for (k, t) in optimizer.stateDict() { tensors["optimizer.\(k)"] = t }
@@ -28,6 +39,7 @@ public struct Checkpoint {
         if let best { meta["best"] = String(best) }
         if sinceBest > 0 { meta["since_best"] = String(sinceBest) }
         if stoppedEarly { meta["stopped_early"] = "true" }
+        if let inEpoch { meta.merge(inEpoch.metadata) { _, new in new } }
         try SafeTensors.write(tensors, metadata: meta, to: url)
     }
 
@@ -42,7 +54,7 @@ public struct Checkpoint {
     public static func restore(model: Module, optimizer: AdamW, from url: URL, runID: String, extending: String? = nil) throws -> Checkpoint? {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let (tensors, meta) = try SafeTensors.read(url)
-        guard meta["format"] == format, let epoch = meta["epoch"].flatMap(Int.init) else {
+        guard let f = meta["format"], readable.contains(f), let epoch = meta["epoch"].flatMap(Int.init) else {
             throw TrainingError.incompatibleCheckpoint(url.path, reason: "not a csit training checkpoint")
         }
         guard meta["run_id"] == runID || (extending != nil && meta["run_id"] == extending) else {
@@ -54,10 +66,15 @@ public struct Checkpoint {
             if k.hasPrefix("model.") { modelState[String(k.dropFirst(6))] = t }
             else if k.hasPrefix("optimizer.") { optState[String(k.dropFirst(10))] = t }
         }
+        let progress: EpochProgress?
+        do { progress = try EpochProgress(metadata: meta) } catch {
+            throw TrainingError.incompatibleCheckpoint(url.path, reason: "\(error)")
+        }
         try model.load(modelState)
         optimizer.load(optState)
         return Checkpoint(epoch: epoch, best: meta["best"].flatMap(Double.init), runID: runID,
-                          sinceBest: meta["since_best"].flatMap(Int.init) ?? 0, stoppedEarly: meta["stopped_early"] == "true")
+                          sinceBest: meta["since_best"].flatMap(Int.init) ?? 0, stoppedEarly: meta["stopped_early"] == "true",
+                          inEpoch: progress)
     }
 }
 

@@ -60,6 +60,15 @@ public struct DataParallel {
         return v.map { $0 / Double(communicator.size) }
     }
 
+    /// The decision every rank takes after a step: the strongest any rank took (a signal
+    /// may reach one rank first, clocks differ), so all checkpoint and stop at the same step.
+    public func agree(_ decision: StepCheckpointPolicy.Decision) -> StepCheckpointPolicy.Decision {
+        guard isParallel else { return decision }
+        var v = [Double(decision.rawValue)]
+        communicator.allreduce(&v, .max)
+        return StepCheckpointPolicy.Decision(rawValue: Int(v[0])) ?? decision
+    }
+
     /// Checks that every rank holds the same parameters (a sum and a sum of squares,
     /// compared by max and min over ranks): data parallelism is only correct while they do.
     ///

@@ -107,5 +107,7 @@ extension RunSetting {
                help: "Keep decoded images in memory between epochs."),
         .value("cache_mib", \.execution.cacheMiB, .integer(0...1_048_576), default: 2048, role: .execution,
                help: "Memory the image cache may use, in MiB."),
+        .value("checkpoint_minutes", \.execution.checkpointMinutes, .number(0...1_000_000), default: 10, role: .execution,
+               help: "Minutes between checkpoints inside an epoch (0: only at epoch ends and on SIGTERM, SIGUSR1 or SIGINT); a kill -9 loses at most this much work."),
     ]
 }

@@ -12,6 +12,8 @@ public struct ExecutionConfig: Equatable, Sendable {
     public var cacheImages = true
     /// The image cache's budget in MiB.
     public var cacheMiB = 2048
+    /// Minutes between mid-epoch checkpoints (0: only at epoch ends and on stop signals).
+    public var checkpointMinutes = 10.0
     /// Where an `ssl-run:<id>` init checkpoint lives on this machine (set by the runner).
     public var initCheckpointPath: String?
     /// The run's readable name (the runner's `by-label` alias; `csit train`: the output

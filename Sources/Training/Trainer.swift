@@ -6,20 +6,11 @@ import HistoData
 import NeuralKit
 import TensorKit
 
-/// The result of a finished run.
-public struct RunResult {
-    public var runDir: URL
-    public var records: [EpochRecord]
-    /// Test-set metrics of the final model (nil for SSL).
-    public var metrics: ClassificationMetrics?
-    /// True when the run stopped early on request (`stopAfterEpoch`).
-    public var interrupted: Bool
-}
-
 /// Trains one run of any mode (SSL, FT, LE, MLP, SSL+FT) in a run folder: config,
-/// manifest, `log.jsonl`, `checkpoint.safetensors` every epoch (atomic), `best.safetensors`,
-/// `model.safetensors`, `predictions.csv`, `metrics.json` and the report. A run that finds
-/// a checkpoint in its folder continues after its epoch and ends as if never interrupted.
+/// manifest, `log.jsonl`, `checkpoint.safetensors` every epoch, every `checkpoint_minutes`
+/// and on a stop signal (atomic), `best.safetensors`, `model.safetensors`, `predictions.csv`,
+/// `metrics.json` and the report. A run that finds a checkpoint in its folder continues at
+/// the step after it and ends bit for bit as if never interrupted.
 public final class Trainer {
     public let config: RunConfig
     public let execution: ExecutionConfig
@@ -38,6 +29,13 @@ public final class Trainer {
     public var communicator: Communicator = World.current
     /// What the gradient reductions cost so far (data parallelism; nil before training).
     public private(set) var reductionStatistics: GradientAverager.Statistics?
+    /// Test seam: checkpoint and stop after this step (epoch and step from 0), as a signal would.
+    public var stopAfterStep: (epoch: Int, step: Int)?
+    /// The stop signal received, polled after every step (`csit train` and `csit run --run`
+    /// pass their sigaction flag; nil: none).
+    public var stopSignal: () -> Int32? = { nil }
+    /// The clock of time-based checkpoints (a test seam).
+    public var clock: () -> Date = Date.init
 
     /// - Parameters:
     ///   - config: what the run computes (its identity).
@@ -60,49 +58,6 @@ public final class Trainer {
             throw RunConfigError.invalid(key: "init_checkpoint", value: ck, expected: "a checkpoint file (planned SSL runs are located by csit run)")
         }
         return RunIdentity.checkpointFile(ck)
-    }
-
-    /// The id of this folder's run at its previous length, for `--extend`.
-    ///
-    /// - Throws: `TrainingError.cannotExtend` when the folder holds no run, a run that differs
-    ///   in more than its epochs, or one at least as long.
-    func previousRunID(data: RunData) throws -> (id: String, epochs: Int) {
-        let url = runDir.appendingPathComponent("config.json")
-        guard let bytes = try? Data(contentsOf: url), let old = try? JSONDecoder().decode(RunConfig.self, from: bytes) else {
-            throw TrainingError.cannotExtend(runDir.path, reason: "no config.json of an earlier run")
-        }
-        var same = old
-        same.epochs = config.epochs
-        guard same == config else {
-            let a = RunSettings(config: old, execution: execution), b = RunSettings(config: config, execution: execution)
-            let differ = RunSetting.all.filter { $0.role == .identity && $0.key != "epochs" && $0.text(in: a) != $0.text(in: b) }.map(\.key)
-            throw TrainingError.cannotExtend(runDir.path, reason: "it differs in more than epochs (\(differ.joined(separator: ", ")))")
-        }
-        guard config.epochs > old.epochs else {
-            throw TrainingError.cannotExtend(runDir.path, reason: "--epochs \(config.epochs) is not more than its \(old.epochs)")
-        }
-        guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
-            throw TrainingError.cannotExtend(runDir.path, reason: "no checkpoint.safetensors to continue from")
-        }
-        return (try RunIdentity.id(old, dataSHA256: data.contentHash), old.epochs)
-    }
-
-    /// Records an extension once the checkpoint was accepted: an extended run is not the
-    /// fresh run of its new length (another schedule).
-    func recordExtension(from previous: (id: String, epochs: Int)) throws {
-        let note = try JSONSerialization.data(withJSONObject: ["from_epochs": previous.epochs, "from_run_id": previous.id,
-                                                               "to_epochs": config.epochs], options: [.sortedKeys])
-        try AtomicFile.write(note, to: runDir.appendingPathComponent(Self.extendedFile))
-    }
-
-    /// Written by `--extend`: the length and id the run had before.
-    static let extendedFile = "extended.json"
-
-    /// The epochs the run had before an `--extend`, if it was extended.
-    var extendedFromEpochs: Int? {
-        guard let data = try? Data(contentsOf: runDir.appendingPathComponent(Self.extendedFile)),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        return object["from_epochs"] as? Int
     }
 
     /// Runs (or resumes) the training.
@@ -155,21 +110,32 @@ public final class Trainer {
         var start = 0
         var best: Double?
         var sinceBest = 0
+        var resumeInEpoch: EpochProgress?
         if let saved = try Checkpoint.restore(model: model, optimizer: optimizer, from: checkpointURL, runID: runID, extending: previous?.id) {
             if saved.stoppedEarly && previous != nil {
                 throw TrainingError.cannotExtend(runDir.path, reason: "it stopped early (patience) after epoch \(saved.epoch + 1); more epochs would not run")
             }
-            start = saved.stoppedEarly ? c.epochs : saved.epoch + 1
             (best, sinceBest) = (saved.best, saved.sinceBest)
-            reporter?.note(saved.stoppedEarly ? "stopped early after epoch \(saved.epoch + 1); finishing"
-                                              : "resuming after epoch \(saved.epoch + 1) of \(c.epochs)")
+            if let progress = saved.inEpoch, !saved.stoppedEarly {
+                guard progress.step <= steps else {
+                    throw TrainingError.incompatibleCheckpoint(checkpointURL.path, reason: "it stopped after step \(progress.step) of an epoch, "
+                                                               + "but an epoch here has \(steps) steps")
+                }
+                (start, resumeInEpoch) = (saved.epoch, progress)
+                reporter?.note("resuming epoch \(saved.epoch + 1) of \(c.epochs) after step \(progress.step) of \(steps)")
+            } else {
+                start = saved.stoppedEarly ? c.epochs : saved.epoch + 1
+                reporter?.note(saved.stoppedEarly ? "stopped early after epoch \(saved.epoch + 1); finishing"
+                                                  : "resuming after epoch \(saved.epoch + 1) of \(c.epochs)")
+            }
         }
         // Written only now: a folder that refused to resume keeps the configuration it has.
         if let previous, root { try recordExtension(from: previous) }
         card.extendedFromEpochs = extendedFromEpochs
         if root { try artifacts.begin(config: c, manifest: data.manifest) }
         var log = TrainingLog(url: runDir.appendingPathComponent("log.jsonl"), keepingThrough: start, writes: root)
-        let scalars = RunScalars(runDir: runDir, label: execution.label, startStep: start * steps, enabled: root, reporter: reporter)
+        let scalars = RunScalars(runDir: runDir, label: execution.label, startStep: start * steps + (resumeInEpoch?.step ?? 0),
+                                 enabled: root, reporter: reporter)
         let evalData = data.test.map {
             TrainingData(dataset: $0, indices: data.testIndices, imageSize: c.imageSize, batchSize: c.batchSize, seed: c.seed, cache: cache)
         }
@@ -185,9 +151,26 @@ public final class Trainer {
             selection = nil
         }
 
+        let policy = StepCheckpointPolicy(minutes: execution.checkpointMinutes, stopSignal: stopSignal, stopAfter: stopAfterStep, now: clock)
         for epoch in start..<c.epochs {
-            var record = try trainEpoch(epoch, task: task, model: model, optimizer: optimizer, data: train, schedule: schedule,
-                                        hasCheckpoint: epoch > 0, parallel: parallel, averager: averager, scalars: scalars)
+            let from = epoch == start ? resumeInEpoch ?? EpochProgress() : EpochProgress()
+            // Rank 0 alone writes; every rank takes the same decisions (they are collective).
+            let saveInEpoch = { (progress: EpochProgress) in
+                guard root else { return }
+                try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch, best: best, runID: runID, sinceBest: sinceBest,
+                                    inEpoch: progress, to: self.checkpointURL)
+            }
+            let outcome = try trainEpoch(epoch, from: from, task: task, model: model, optimizer: optimizer, data: train, schedule: schedule,
+                                         policy: policy, save: saveInEpoch, parallel: parallel, averager: averager, scalars: scalars)
+            guard case .finished(var record) = outcome else {
+                if case .stopped(let progress) = outcome {
+                    let report = StopReport(signal: stopSignal(), epoch: epoch, step: progress.step)
+                    reporter?.note(report.describe(steps: steps))
+                    communicator.barrier()
+                    return RunResult(runDir: runDir, records: log.records, metrics: nil, interrupted: true, stopped: report)
+                }
+                preconditionFailure("an epoch either finishes or stops")
+            }
             reductionStatistics = averager.statistics
             try parallel.checkParametersAgree(model.trainableParameters.map(\.tensor), epoch: epoch)
             let last = epoch == c.epochs - 1
@@ -221,8 +204,15 @@ public final class Trainer {
                 try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch, best: best, runID: runID, sinceBest: sinceBest,
                                     stoppedEarly: stop, to: checkpointURL)
             }
+            policy.checkpointed()
             if stopAfterEpoch == epoch && !last {
                 return RunResult(runDir: runDir, records: log.records, metrics: nil, interrupted: true)
+            }
+            // A signal during the epoch's evaluation or pictures: the epoch's checkpoint is the place to stop.
+            if parallel.communicator.any(policy.stopRequested) && !last && !stop {
+                let report = StopReport(signal: stopSignal(), epoch: epoch, step: steps)
+                reporter?.note(report.describe(steps: steps))
+                return RunResult(runDir: runDir, records: log.records, metrics: nil, interrupted: true, stopped: report)
             }
             if stop {
                 reporter?.note("stopping early: no better validation \(c.bestMetric.rawValue) for \(sinceBest) evaluations")
@@ -262,29 +252,39 @@ public final class Trainer {
         if root { try artifacts.writeReport(config: c, records: log.records, metrics: metrics) }
         // No rank leaves before rank 0 has written everything (a launcher may stop the rest).
         communicator.barrier()
-        return RunResult(runDir: runDir, records: log.records, metrics: metrics, interrupted: false)
+        return RunResult(runDir: runDir, records: log.records, metrics: metrics, interrupted: false, stopped: nil)
     }
 
-    /// One epoch of training.
-    func trainEpoch(_ epoch: Int, task: TrainingTask, model: CSiTModel, optimizer: AdamW, data: TrainingData, schedule: CosineSchedule,
-                    hasCheckpoint: Bool, parallel: DataParallel, averager: GradientAverager, scalars: RunScalars) throws -> EpochRecord {
+    /// How `trainEpoch` ended.
+    enum EpochOutcome {
+        case finished(EpochRecord)
+        /// The policy said stop: a checkpoint of this progress was written.
+        case stopped(EpochProgress)
+    }
+
+    /// One epoch of training from `progress.step` on (0: a fresh epoch). After every step's
+    /// update, `policy.decide` (agreed by every rank) says whether to checkpoint (`save`) and
+    /// whether to stop.
+    func trainEpoch(_ epoch: Int, from progress: EpochProgress, task: TrainingTask, model: CSiTModel, optimizer: AdamW, data: TrainingData,
+                    schedule: CosineSchedule, policy: StepCheckpointPolicy, save: (EpochProgress) throws -> Void,
+                    parallel: DataParallel, averager: GradientAverager, scalars: RunScalars) throws -> EpochOutcome {
         let c = config
         let steps = data.stepsPerEpoch
         let order = data.order(epoch: epoch)
         task.setMode(model)
         let seed = c.seed
-        let producer = Prefetcher<StepBatch>(count: steps, workers: execution.workers, depth: 2) { step in
-            try task.batch(data, epoch: epoch, step: step, order: order, parallel: parallel)
+        let first = progress.step
+        // Item i is step first + i: every batch is a pure function of (epoch, step), so a
+        // resumed epoch starts its loaders at the step after the checkpoint.
+        let producer = Prefetcher<StepBatch>(count: steps - first, workers: execution.workers, depth: 2) { i in
+            try task.batch(data, epoch: epoch, step: first + i, order: order, parallel: parallel)
         }
-        var lossSum = 0.0
-        var parts: [String: Double] = [:]
+        var p = progress
         let start = Date()
-        var lastLR = 0.0
-        for step in 0..<steps {
+        for step in first..<steps {
             guard let batch = try producer.next() else { break }
             let globalStep = epoch * steps + step
             let lr = schedule.lr(at: globalStep)
-            lastLR = lr
             model.reseedStochasticLayers(RNG(seed: seed, stream: "stochastic").derived("e\(epoch)", step), rows: task.inputRows(parallel))
             model.zeroGrad()
             var rng = RNG(seed: seed, stream: "mix").derived("e\(epoch)", step)
@@ -298,24 +298,35 @@ public final class Trainer {
             let value = global[0]
             let stepParts = Dictionary(uniqueKeysWithValues: zip(keys, global.dropFirst()))
             guard value.isFinite else {
-                throw TrainingError.nonFinite(epoch: epoch, step: step, loss: "\(value)",
-                                              lastCheckpoint: hasCheckpoint ? checkpointURL.path : nil)
+                let saved = FileManager.default.fileExists(atPath: checkpointURL.path)
+                throw TrainingError.nonFinite(epoch: epoch, step: step, loss: "\(value)", lastCheckpoint: saved ? checkpointURL.path : nil)
             }
             averager.backward(loss)
             if let maxNorm = c.clipGradNorm { clipGradNorm(model.trainableParameters.map(\.tensor), maxNorm: maxNorm) }
             optimizer.update(lr: Float(lr))
-            lossSum += value
-            for (k, v) in stepParts { parts[k, default: 0] += v }
+            p.step = step + 1
+            p.lossSum += value
+            for (k, v) in stepParts { p.parts[k, default: 0] += v }
             scalars.step(globalStep + 1, loss: value, parts: stepParts, lr: lr)
             let elapsed = Date().timeIntervalSince(start)
-            let rate = Double((step + 1) * c.batchSize) / Swift.max(elapsed, 1e-9)
+            let rate = Double((step + 1 - first) * c.batchSize) / Swift.max(elapsed, 1e-9)
             let remaining = Double((steps - step - 1) + (c.epochs - epoch - 1) * steps) * Double(c.batchSize) / rate
-            reporter?.step(epoch: epoch, epochs: c.epochs, step: step, steps: steps, loss: lossSum / Double(step + 1),
-                           parts: parts.mapValues { $0 / Double(step + 1) }, imagesPerSecond: rate, remainingSeconds: remaining)
+            reporter?.step(epoch: epoch, epochs: c.epochs, step: step, steps: steps, loss: p.lossSum / Double(step + 1),
+                           parts: p.parts.mapValues { $0 / Double(step + 1) }, imagesPerSecond: rate, remainingSeconds: remaining)
+            let decision = parallel.agree(policy.decide(epoch: epoch, step: step))
+            // A time-based checkpoint at the last step is the epoch's own, written next.
+            if decision == .checkpointAndStop || (decision == .checkpoint && step + 1 < steps) {
+                var saved = p
+                saved.seconds += Date().timeIntervalSince(start)
+                try save(saved)
+                policy.checkpointed()
+                if decision == .checkpointAndStop { return .stopped(saved) }
+            }
         }
-        let seconds = Date().timeIntervalSince(start)
-        return EpochRecord(epoch: epoch + 1, steps: steps, lr: lastLR, loss: lossSum / Double(steps),
-                           lossParts: parts.mapValues { $0 / Double(steps) },
-                           imagesPerSecond: Double(steps * c.batchSize) / seconds, seconds: seconds, validation: nil)
+        let elapsed = Date().timeIntervalSince(start)
+        return .finished(EpochRecord(epoch: epoch + 1, steps: steps, lr: schedule.lr(at: epoch * steps + steps - 1), loss: p.lossSum / Double(steps),
+                                     lossParts: p.parts.mapValues { $0 / Double(steps) },
+                                     imagesPerSecond: Double((steps - first) * c.batchSize) / Swift.max(elapsed, 1e-9),
+                                     seconds: p.seconds + elapsed, validation: nil))
     }
 }

@@ -20,9 +20,10 @@ enum ChildProcess {
     }
 
     /// A `csit run --run` child takes the default action on SIGINT and SIGTERM (a runner that
-    /// ignores them to handle them itself may have passed that on), and, when started by a
-    /// runner (`CSIT_PARENT_PID`), gets SIGTERM when the runner dies and exits at once if the
-    /// runner is already gone.
+    /// ignores them to handle them itself may have passed that on) until it installs its
+    /// stop-signal handler, and, when started by a runner (`CSIT_PARENT_PID`), gets SIGTERM
+    /// when the runner dies (it then checkpoints and stops) and exits at once if the runner
+    /// is already gone.
     static func dieWithParent() {
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)

@@ -100,6 +100,11 @@ struct RunExperimentCommand: ParsableCommand {
         Examples:
           csit run experiments/demo.yaml --jobs 2
           csit run experiments/nct.yaml --executor slurm --partition cpu --cpus-per-task 16 --time 24:00:00
+
+        Ctrl-C, SIGTERM or SIGUSR1 reach the running runs, which finish their step, checkpoint and exit 75 \
+        (state preempted); the runner then exits 128 + the signal, and the same command resumes them at the \
+        next step. A kill -9 loses at most checkpoint_minutes (default 10) of each run's work. On Slurm, jobs \
+        get --signal=B:USR1@<--signal-grace> and --requeue, and requeue themselves after such a stop.
         """)
     @OptionGroup var options: SpecOptions
     @Option(help: "Runs side by side (cores are split between them).") var jobs = 1
@@ -115,9 +120,12 @@ struct RunExperimentCommand: ParsableCommand {
     @Option(help: "Slurm time limit per task (e.g. 12:00:00).") var time: String?
     @Option(help: "Most array tasks running at once.") var arrayParallelism: Int?
     @Option(help: "Extra sbatch argument (repeatable), e.g. --sbatch-arg=--account=lab.") var sbatchArg: [String] = []
+    @Option(help: "Slurm: seconds before the time limit that USR1 asks a run to checkpoint and requeue (--signal=B:USR1@N).")
+    var signalGrace = 120
 
     func validate() throws {
         guard ["local", "slurm"].contains(executor) else { throw ValidationError("--executor must be local or slurm, not '\(executor)'") }
+        guard (1...86_400).contains(signalGrace) else { throw ValidationError("--signal-grace must be 1…86400 seconds, not \(signalGrace)") }
     }
 
     func run() throws {
@@ -131,15 +139,20 @@ struct RunExperimentCommand: ParsableCommand {
             // Executors freeze the plan before starting children, so a child runs exactly what
             // was planned, even if the spec changed since, without planning again.
             ChildProcess.dieWithParent()
+            // A stop signal (a runner's Ctrl-C, Slurm's preemption notice) checkpoints and exits 75.
+            StopSignals.install()
             let spec = try options.load()
             let store = RunStore(root: spec.resultsDir)
             guard let r = try FrozenPlan.read(store)?.planned(runID) ?? Plan.make(spec).run(runID) else {
                 throw ValidationError(RunnerError.unknownRun(runID).description)
             }
             do {
+                var ending = SingleRun.Ending.finished
                 try RankFailure.guarding {
-                    try SingleRun.execute(r, store: store, threads: Parallel.threadCount, reporter: RankFailure.reporter(prefix: "[\(r.id.prefix(8))] "))
+                    ending = try SingleRun.execute(r, store: store, threads: Parallel.threadCount,
+                                                   reporter: RankFailure.reporter(prefix: "[\(r.id.prefix(8))] "), stopSignal: StopSignals.received)
                 }
+                if case .preempted = ending { throw ExitCode(preemptedExitStatus) }
             } catch let e as RunnerError {
                 guard case .locked = e else { throw e }
                 FileHandle.standardError.write(Data("\(e)\n".utf8))
@@ -173,7 +186,7 @@ struct RunExperimentCommand: ParsableCommand {
         if executor == "slurm" {
             var o = SlurmExecutor.Options()
             (o.partition, o.cpusPerTask, o.memory, o.time) = (partition, cpusPerTask, mem, time)
-            (o.arrayParallelism, o.extraArguments, o.dryRun) = (arrayParallelism, sbatchArg, dryRun)
+            (o.arrayParallelism, o.extraArguments, o.dryRun, o.signalGrace) = (arrayParallelism, sbatchArg, dryRun, signalGrace)
             guard dryRun || SlurmScheduler.available else { throw ValidationError("sbatch is not on PATH; is this a Slurm login node?") }
             let slurm = SlurmExecutor(options: o, command: RunCommand(executable: executable, specPath: options.spec, overrides: options.overrides),
                                       store: store)
@@ -200,17 +213,30 @@ struct RunExperimentCommand: ParsableCommand {
         try FrozenPlan(frozen, specPath: options.spec).write(to: store)
         let executor = LocalExecutor(jobs: jobs, threadsPerJob: threads,
                                      command: RunCommand(executable: executable, specPath: options.spec, overrides: options.overrides))
+        // Resources this machine cannot give are refused before anything runs.
+        for r in ordered where !store.isDone(r.id) {
+            do {
+                _ = try LocalLaunch.make(r, command: executor.command, threadsPerJob: executor.threadsPerJob,
+                                         cores: ProcessInfo.processInfo.activeProcessorCount, mpirun: SlurmScheduler.which("mpirun"), asRoot: getuid() == 0)
+            } catch let e as RunnerError { throw ValidationError(e.description) }
+        }
         executor.onUpdate = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         store.event(["event": "run-started", "spec": options.spec, "runs": String(ordered.count)])
         // Ctrl-C or a SIGTERM (a cluster's preemption notice) stops the children with the same
         // signal and waits for them; runs resume from their last checkpoint on the next start.
         let scheduler = executor.makeScheduler(store: store)
-        let signals = SignalForwarder([SIGINT, SIGTERM]) { scheduler.cancel($0) }
-        let failed = try executor.execute(ordered, plan: plan, store: store)
+        let signals = SignalForwarder([SIGINT, SIGTERM, SIGUSR1]) { scheduler.cancel($0) }
+        var failed = try executor.execute(ordered, plan: plan, store: store)
+        let interrupted = failed.filter { $0.value == "interrupted" }.keys.sorted()
         if let sig = signals.received {
             store.event(["event": "run-interrupted", "signal": String(sig)])
-            FileHandle.standardError.write(Data("interrupted: \(failed.filter { $0.value == "interrupted" }.count) runs stopped; run the same command again to resume them\n".utf8))
+            FileHandle.standardError.write(Data("interrupted: \(interrupted.count) runs stopped (checkpointed: state preempted); run the same command again to resume them\n".utf8))
             throw ExitCode(128 + sig)
+        }
+        // Children stopped by a signal from elsewhere checkpointed: resumable, not failed.
+        for id in interrupted {
+            failed[id] = nil
+            FileHandle.standardError.write(Data("preempted \(id): checkpointed; run the same command again to resume it\n".utf8))
         }
         let tables = ResultTable.make(plan, store: store)
         for t in tables {
@@ -220,6 +246,7 @@ struct RunExperimentCommand: ParsableCommand {
         for (id, msg) in failed.sorted(by: { $0.key < $1.key }) { FileHandle.standardError.write(Data("failed \(id): \(msg)\n".utf8)) }
         store.event(["event": "run-finished", "failed": String(failed.count)])
         if !failed.isEmpty { throw ExitCode(Int32(min(failed.count, 125))) }
+        if !interrupted.isEmpty { throw ExitCode(preemptedExitStatus) }
         // A subset run on purpose (--only) leaves the tables partial; otherwise a cell short of
         // its runs is an error unless asked for.
         if only.isEmpty && !allowPartial { try TableCommand.refusePartial(tables, store: store) }
@@ -243,76 +270,5 @@ struct RunExperimentCommand: ParsableCommand {
         // Label fractions compare as numbers (0.5 and 5.0e-1 are one value).
         if kv[0] == "label_fraction" { return Double(kv[1]) == l.labelFraction }
         return value(of: kv[0], in: l) == kv[1]
-    }
-}
-
-/// `csit table`: render the spec's tables from finished runs.
-struct TableCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "table", abstract: "Render the spec's tables (Markdown, CSV, LaTeX, sidecar JSON).",
-                                                    discussion: "Example:\n  csit table experiments/demo.yaml")
-    @OptionGroup var options: SpecOptions
-    @Flag(help: "Exit 0 even when a table cell has fewer runs than planned.") var allowPartial = false
-
-    func run() throws {
-        let (spec, plan, store) = try options.planned(checkPaths: false)
-        let tables = ResultTable.make(plan, store: store)
-        for t in tables {
-            try t.write(to: spec.resultsDir)
-            print(t.markdown)
-        }
-        if !allowPartial { try Self.refusePartial(tables, store: store) }
-    }
-
-    /// Names each planned run a table lacks (with its state) and exits 3 when there is one: a
-    /// finished run with damaged metrics dropped out of its cell, and everything exited 0.
-    static func refusePartial(_ tables: [ResultTable], store: RunStore) throws {
-        let missing = Set(tables.flatMap(\.missing)).sorted()
-        guard !missing.isEmpty else { return }
-        // Runs of another spec (a column that draws from it) live in that spec's results folder.
-        let elsewhere = tables.reduce(into: [String: URL]()) { $0.merge($1.missingIn) { a, _ in a } }
-        for id in missing {
-            let store = elsewhere[id].map { RunStore(root: $0) } ?? store
-            let state = store.status(id).state
-            let why = state != .done ? state.rawValue : "done, but " + (store.damageDescription(id, ssl: false) ?? "damaged")
-            FileHandle.standardError.write(Data("missing from the tables: \(id)\(elsewhere[id].map { " in \($0.path)" } ?? "") (\(why))\n".utf8))
-        }
-        FileHandle.standardError.write(Data(("\(missing.count) planned run(s) missing: the tables were written with n/expected in the "
-                                             + "short cells; --allow-partial exits 0\n").utf8))
-        throw ExitCode(3)
-    }
-}
-
-/// `csit diff`: compare runs or experiments.
-extension Diff.Comparison.Format: ExpressibleByArgument {}
-
-struct DiffCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "diff", abstract: "Compare runs (folders) or experiments (specs or results folders).",
-                                                    discussion: """
-                                                    Keys equal on every side are left out; data paths, folds and seeds are not compared, \
-                                                    and downstream runs are compared by the SSL run they started from (ssl_run).
-
-                                                    Example:
-                                                      csit diff results/demo results/demo-lr3e-3 --format csv
-                                                    """)
-    @Argument(help: "Two or more run folders, results folders or specs.") var items: [String]
-    @Option(help: "Output: markdown (default), json or csv.") var format: Diff.Comparison.Format = .markdown
-
-    func validate() throws { if items.count < 2 { throw ValidationError("give at least two runs or experiments") } }
-
-    func run() throws { print(try Diff.compare(items.map(Diff.load)).rendered(format), terminator: "") }
-}
-
-/// `csit status`: each run's state.
-struct StatusCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "List each planned run's state (done, running, failed, not started).",
-                                                    discussion: "Example:\n  csit status experiments/demo.yaml")
-    @OptionGroup var options: SpecOptions
-
-    @Flag(help: "Check every file of each done run against the hashes recorded when it finished, models included (without it, the files tables read).")
-    var verify = false
-
-    func run() throws {
-        let (_, plan, store) = try options.planned(checkPaths: false)
-        print(RunStatus.render(plan: plan, store: store, verify: verify), terminator: "")
     }
 }

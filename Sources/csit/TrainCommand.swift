@@ -17,7 +17,13 @@ struct TrainCommand: ParsableCommand {
         then flags, later ones winning. Flags are the settings' keys with dashes, as in every other \
         subcommand; the published main.py names (--model, --input-size, --data-path, --finetune, \
         --smoothing, --reprob, --drop-path, --num-workers) are accepted too. Re-running with the same \
-        --output resumes after the last finished epoch.
+        --output resumes at the step after the last checkpoint.
+
+        Checkpoints are written at every epoch's end, every --checkpoint-minutes inside an epoch \
+        (default 10; 0: only at epoch ends and on signals) and on SIGTERM, SIGUSR1 or SIGINT: the \
+        run finishes its current step, writes the checkpoint and exits 75 (EX_TEMPFAIL); the same \
+        command then continues at the next step and ends bit for bit as if never stopped. A kill -9 \
+        loses at most --checkpoint-minutes of work.
 
         Example:
           csit train --mode ft --dataset nct --data NCT-CRC-HE-100K --test-root CRC-VAL-HE-7K \\
@@ -50,9 +56,14 @@ struct TrainCommand: ParsableCommand {
         let runDir = URL(fileURLWithPath: output)
         let trainer = Trainer(config: s.config, execution: s.execution, runDir: runDir, reporter: RankFailure.reporter())
         trainer.extend = extend
+        StopSignals.install()
+        trainer.stopSignal = StopSignals.received
         var result: RunResult?
         try RankFailure.guarding { result = try trainer.run() }
-        guard let result, World.current.isRoot else { return }
+        guard let result else { return }
+        // The reporter said where it stopped; the status tells scripts to run it again.
+        if result.stopped != nil { throw ExitCode(preemptedExitStatus) }
+        guard World.current.isRoot else { return }
         if !result.interrupted {
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -22,11 +22,22 @@ enum CLIRunner {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// Runs `csit args…`; returns the exit status and stdout + stderr.
+    /// The plan's calibration cache of the commands tests run.
     static let calibrationCache = FileManager.default.temporaryDirectory.appendingPathComponent("csit-calibration-\(getpid())")
 
+    /// Runs `csit args…`; returns the exit status and stdout + stderr.
+    ///
     /// - Parameter launcher: a command that starts `csit` (`mpirun -np 2`), empty for none.
     static func run(_ args: [String], environment: [String: String] = [:], launcher: [String] = []) throws -> (status: Int32, output: String) {
+        let (p, pipe) = try start(args, environment: environment, launcher: launcher)
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Starts `csit args…` in the background (one thread, from the package root); its
+    /// stdout and stderr go to the returned pipe.
+    static func start(_ args: [String], environment: [String: String] = [:], launcher: [String] = []) throws -> (Process, Pipe) {
         let p = Process()
         if let first = launcher.first {
             p.executableURL = URL(fileURLWithPath: first)
@@ -46,9 +57,7 @@ enum CLIRunner {
         p.standardOutput = pipe
         p.standardError = pipe
         try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        return (p, pipe)
     }
 
     /// Compares `text` with `Golden/<name>`; `CSIT_UPDATE_GOLDEN=1` rewrites the file in the source tree.

@@ -227,4 +227,20 @@ final class CommandSuccessTests: XCTestCase {
             .replacingOccurrences(of: CLIRunner.repositoryRoot.path, with: "<repo>")
         try CLIRunner.assertGolden(normalised, "slurm-dry-run.txt")
     }
+
+    /// `resources:` in a spec: `csit plan` shows each run's, and the Slurm scripts carry them,
+    /// one array per distinct resources (top level, `ssl`, `train.<mode>`, inner over outer).
+    func testPlanAndSlurmScriptsShowResourcesGolden() throws {
+        let spec = try TinySpec.write(results: work.appendingPathComponent("res").path, in: work, withSSL: true,
+                                      extra: "  ssl-ft:\n    resources: {cpus_per_task: 4}\nresources: {mem: 8G}\n")
+        var (status, out) = try CLIRunner.run(["plan", spec, "--no-estimate", "--set", "ssl.resources.time=1-00"])
+        XCTAssertEqual(status, 0, out)
+        try CLIRunner.assertGolden(out.replacingOccurrences(of: work.path, with: "<work>"), "plan-resources.txt")
+        (status, out) = try CLIRunner.run(["run", spec, "--executor", "slurm", "--dry-run", "--cpus-per-task", "1", "--time", "01:00:00",
+                                           "--signal-grace", "60", "--set", "ssl.resources.time=1-00"])
+        XCTAssertEqual(status, 0, out)
+        let binary = realpath(CLIRunner.executable.path, nil).map { p in defer { free(p) }; return String(cString: p) } ?? ""
+        try CLIRunner.assertGolden(out.replacingOccurrences(of: binary, with: "<csit>").replacingOccurrences(of: work.path, with: "<work>")
+            .replacingOccurrences(of: CLIRunner.repositoryRoot.path, with: "<repo>"), "slurm-resources.txt")
+    }
 }

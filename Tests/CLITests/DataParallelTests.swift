@@ -128,6 +128,37 @@ final class DataParallelTests: XCTestCase {
         for (a, b) in zip(try losses("one"), try losses("two")) { XCTAssertEqual(a, b, accuracy: 1e-5 * abs(a)) }
     }
 
+    /// A run stopped by a signal at one process count resumes at the other: stopped at
+    /// P = 1 and finished at P = 2, and the other way round, both end as the uninterrupted
+    /// run at P = 1 does (up to summation order).
+    func testACheckpointResumesAtAnotherProcessCount() throws {
+        try XCTSkipUnless(MPILauncher.available, "mpirun not installed (make deps)")
+        var args = ssl("whole")
+        args[args.firstIndex(of: "--epochs")! + 1] = "6"
+        var (status, out) = try Self.train(args, processes: 1)
+        XCTAssertEqual(status, 0, out)
+        for (first, then) in [(1, 2), (2, 1)] {
+            let name = "from\(first)"
+            var a = ssl(name)
+            a[a.firstIndex(of: "--epochs")! + 1] = "6"
+            // Stopped by SIGUSR1 once it is training (mpirun passes SIGUSR1 on to the ranks).
+            let launcher = first > 1 ? MPILauncher.command(processes: first) : []
+            let (p, pipe) = try CLIRunner.start(["train"] + a, environment: first > 1 ? MPILauncher.environment : [:], launcher: launcher)
+            let log = dir.appendingPathComponent(name).appendingPathComponent("log.jsonl")
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline && !FileManager.default.fileExists(atPath: log.path) { usleep(20_000) }
+            kill(p.processIdentifier, SIGUSR1)
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 75, "checkpointed and stopped: \(text)")
+            XCTAssertTrue(try String(contentsOf: log, encoding: .utf8).split(separator: "\n").count < 6, "stopped before the end")
+            (status, out) = try Self.train(a, processes: then)
+            XCTAssertEqual(status, 0, out)
+            XCTAssertTrue(out.contains("resuming"), out)
+            try assertSameTraining("whole", name)
+        }
+    }
+
     /// A batch that does not split evenly is refused, naming both numbers, by rank 0 alone.
     func testIndivisibleBatchIsOneClearError() throws {
         try XCTSkipUnless(MPILauncher.available, "mpirun not installed (make deps)")
@@ -174,14 +205,15 @@ enum MPILauncher {
             .map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
+    /// Allowed as root; shared memory and loopback TCP only: nothing leaves the machine.
+    static let environment = ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+                              "OMPI_MCA_btl_tcp_if_include": "lo", "OMPI_MCA_oob_tcp_if_include": "lo"]
+
+    static func command(processes: Int) -> [String] {
+        [which("mpirun")!, "--oversubscribe", "-np", String(processes), "-x", "CSIT_THREADS", "-x", "CSIT_CACHE_DIR"]
+    }
+
     static func run(_ args: [String], processes: Int, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        var env = environment
-        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-        // Shared memory and loopback TCP only: nothing leaves the machine.
-        env["OMPI_MCA_btl_tcp_if_include"] = "lo"
-        env["OMPI_MCA_oob_tcp_if_include"] = "lo"
-        return try CLIRunner.run(args, environment: env, launcher: [which("mpirun")!, "--oversubscribe", "-np", String(processes),
-                                                                   "-x", "CSIT_THREADS", "-x", "CSIT_CACHE_DIR"])
+        try CLIRunner.run(args, environment: environment.merging(Self.environment) { $1 }, launcher: command(processes: processes))
     }
 }

@@ -17,21 +17,7 @@ final class RunnerRobustnessTests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
 
-    /// A runner process started in the background.
-    func start(_ args: [String]) throws -> (Process, Pipe) {
-        let p = Process()
-        p.executableURL = CLIRunner.executable
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["CSIT_THREADS"] = "1"
-        p.environment = env
-        p.currentDirectoryURL = CLIRunner.repositoryRoot
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        return (p, pipe)
-    }
+    func start(_ args: [String]) throws -> (Process, Pipe) { try CLIRunner.start(args) }
 
     /// The main table without its run-id-free parts varying: the Markdown itself.
     func table(_ results: URL) throws -> String { try String(contentsOf: results.appendingPathComponent("main.md"), encoding: .utf8) }

@@ -110,7 +110,7 @@ final class SchedulerTests: XCTestCase {
         XCTAssertFalse(fake.started.contains("ssl-a"))
     }
 
-    /// A child that finds its run locked (exit 75) is requeued, not failed.
+    /// A child that finds its run locked (exit 73) is requeued, not failed.
     func testHeldElsewhereExitIsRequeued() {
         let fake = FakeLauncher()
         fake.status = ["x": [heldElsewhereStatus, 0]]
@@ -153,6 +153,19 @@ final class SchedulerTests: XCTestCase {
         fake.status = ["x": [heldElsewhereStatus]]
         let outcome = scheduler(fake, jobs: 1).run([run("x")])
         XCTAssertEqual(fake.started.count, 5)
-        XCTAssertEqual(outcome.failed["x"], "exit 75")
+        XCTAssertEqual(outcome.failed["x"], "exit 73")
+    }
+
+    /// A child that checkpointed and stopped on a signal it got from elsewhere (exit 75) is
+    /// interrupted, not failed, and not retried as if its run were held elsewhere.
+    func testAPreemptedChildIsInterruptedNotFailed() {
+        let fake = FakeLauncher()
+        fake.status = ["x": [preemptedExitStatus], "y": [0]]
+        let outcome = scheduler(fake, jobs: 1).run([run("x"), run("y")])
+        XCTAssertEqual(outcome.cancelled, ["x"])
+        XCTAssertTrue(outcome.failed.isEmpty, "\(outcome.failed)")
+        XCTAssertEqual(outcome.done, ["y"], "the other runs go on")
+        XCTAssertEqual(fake.started, ["x", "y"])
+        XCTAssertNotEqual(preemptedExitStatus, heldElsewhereStatus)
     }
 }
