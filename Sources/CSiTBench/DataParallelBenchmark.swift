@@ -49,18 +49,25 @@ struct DataParallelBenchmark {
             optimizer.update(lr: 1e-4)
         }
         step()   // warm-up: buffer pool, first-touch pages
-        let before = averager.statistics
-        var times: [Double] = []
+        var times: [Double] = [], exposedTimes: [Double] = [], skews: [Double] = []
         for _ in 0..<steps {
             world.barrier()
-            let t0 = Timing.now()
+            let t0 = Timing.now(), wall0 = Date().timeIntervalSince1970
             step()
             var t = [Timing.now() - t0]
             world.allreduce(&t, .max)   // a step lasts as long as its slowest rank
             times.append(t[0])
+            // The rank whose backward ended last waited for communication alone; the others
+            // also waited for it (skew between ranks, not communication).
+            let s = averager.statistics
+            let ends = world.allgather([Float(s.lastBackwardEnd - wall0), Float(s.lastExposedSeconds)])
+            if let last = ends.max(by: { $0[0] < $1[0] }), let first = ends.min(by: { $0[0] < $1[0] }) {
+                exposedTimes.append(Double(last[1]))
+                skews.append(Double(last[0] - first[0]))
+            }
         }
         let after = averager.statistics
-        let exposed = (after.exposedSeconds - before.exposedSeconds) / Double(steps)
+        let exposed = P > 1 ? Timing.median(exposedTimes) : 0
         // The same bytes summed with nothing to hide behind: the reduction's full cost.
         var blocking: [Double] = []
         if P > 1 {
@@ -90,6 +97,7 @@ struct DataParallelBenchmark {
             r.set("allreduce_seconds", full)
             r.set("exposed_allreduce_seconds", exposed)
             r.set("hidden_share", full > 0 ? Swift.max(0, 1 - exposed / full) : 0)
+            r.set("rank_skew_seconds", Timing.median(skews))
         }
         return r
     }

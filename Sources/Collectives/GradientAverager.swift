@@ -36,6 +36,11 @@ public final class GradientAverager {
         public var exposedSeconds = 0.0
         /// Seconds of the whole backward pass with its reductions.
         public var backwardSeconds = 0.0
+        /// The last step: when this rank's backward ended (seconds since 1970) and how long it
+        /// then waited for the sums. Only the rank whose backward ends last waits for
+        /// communication alone; the others also wait for it (a benchmark picks that rank).
+        public var lastBackwardEnd = 0.0
+        public var lastExposedSeconds = 0.0
     }
     public private(set) var statistics = Statistics()
 
@@ -95,6 +100,8 @@ public final class GradientAverager {
         }
         statistics.steps += 1
         statistics.exposedSeconds += end.timeIntervalSince(backwardEnd)
+        statistics.lastBackwardEnd = backwardEnd.timeIntervalSince1970
+        statistics.lastExposedSeconds = end.timeIntervalSince(backwardEnd)
         statistics.backwardSeconds += end.timeIntervalSince(began)
     }
 
