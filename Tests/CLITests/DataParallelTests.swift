@@ -159,6 +159,34 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
+    /// At P = 2 a run stopped by a signal mid-run and resumed ends bit-identical to the run
+    /// never stopped at P = 2: same weights, same log numbers.
+    func testAStoppedTwoProcessRunResumesBitIdentical() throws {
+        try XCTSkipUnless(MPILauncher.available, "mpirun not installed (make deps)")
+        func args(_ name: String) -> [String] {
+            var a = ssl(name)
+            a[a.firstIndex(of: "--epochs")! + 1] = "6"
+            return a
+        }
+        var (status, out) = try Self.train(args("whole2"), processes: 2)
+        XCTAssertEqual(status, 0, out)
+        let (p, pipe) = try CLIRunner.start(["train"] + args("stopped2"), environment: MPILauncher.environment,
+                                            launcher: MPILauncher.command(processes: 2))
+        let log = dir.appendingPathComponent("stopped2/log.jsonl")
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && !FileManager.default.fileExists(atPath: log.path) { usleep(20_000) }
+        kill(p.processIdentifier, SIGUSR1)
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 75, text)
+        (status, out) = try Self.train(args("stopped2"), processes: 2)
+        XCTAssertEqual(status, 0, out)
+        XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("whole2/model.safetensors")),
+                       try Data(contentsOf: dir.appendingPathComponent("stopped2/model.safetensors")))
+        let losses = { (r: String) in try self.records(r).map { [$0["loss"] as! Double] + ($0["lossParts"] as! [String: Double]).sorted { $0.key < $1.key }.map(\.value) } }
+        XCTAssertEqual(try losses("whole2"), try losses("stopped2"))
+    }
+
     /// A batch that does not split evenly is refused, naming both numbers, by rank 0 alone.
     func testIndivisibleBatchIsOneClearError() throws {
         try XCTSkipUnless(MPILauncher.available, "mpirun not installed (make deps)")
