@@ -97,6 +97,13 @@ extension Communicator {
         return v[0]
     }
 
+    /// Rank `root`'s `flag` on every rank (a decision one rank takes for all).
+    public func broadcast(_ flag: Bool, root: Int = 0) -> Bool {
+        var b: [UInt8] = [flag ? 1 : 0]
+        broadcast(&b, root: root)
+        return b[0] != 0
+    }
+
     /// True on every rank when `flag` is true on any.
     public func any(_ flag: Bool) -> Bool {
         var v = [flag ? 1.0 : 0.0]

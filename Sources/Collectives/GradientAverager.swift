@@ -40,6 +40,7 @@ public final class GradientAverager {
         /// then waited for the sums. Only the rank whose backward ends last waits for
         /// communication alone; the others also wait for it (a benchmark picks that rank).
         public var lastBackwardEnd = 0.0
+        /// How long this rank waited for the sums after its last backward.
         public var lastExposedSeconds = 0.0
     }
     public private(set) var statistics = Statistics()
@@ -85,8 +86,8 @@ public final class GradientAverager {
             startReady()
             for b in buckets[..<nextToStart] { b.pending?.test() }
         }
-        // Parameters that got no gradient (the same ones on every rank: one graph) leave
-        // their buckets incomplete; start those now, in order.
+        // Parameters that got no gradient this step leave their buckets incomplete; start
+        // those now, in order (every rank starts every bucket, in the same order).
         let backwardEnd = Date()
         while nextToStart < buckets.count { start(buckets[nextToStart]) }
         for b in buckets { b.pending?.wait() }
@@ -94,8 +95,10 @@ public final class GradientAverager {
         let scale = 1 / Float(communicator.size)
         for b in buckets {
             for s in b.slots {
-                guard let g = s.parameter.grad else { continue }
+                // A rank without this gradient (it contributed zeros) still takes the mean.
+                let g = s.parameter.grad ?? Tensor(zeros: s.parameter.shape)
                 g.withUnsafeMutableBufferPointer { b.buffer.read(into: $0, at: s.offset, scale: scale) }
+                s.parameter.grad = g
             }
         }
         statistics.steps += 1

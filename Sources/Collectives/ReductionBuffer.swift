@@ -24,6 +24,7 @@ public final class ReductionBuffer: @unchecked Sendable {
     /// A copy of the contents.
     public var values: [Float] { Array(storage.prefix(count)) }
 
+    /// The float at `i` (0 ..< count).
     public subscript(i: Int) -> Float {
         get { storage[i] }
         set { storage[i] = newValue }

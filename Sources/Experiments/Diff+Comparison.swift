@@ -26,7 +26,12 @@ extension Diff {
 
         /// The output formats of `csit diff --format`.
         public enum Format: String, CaseIterable, Sendable {
-            case markdown, json, csv
+            /// Two Markdown tables: settings that differ, metrics with deltas.
+            case markdown
+            /// The whole comparison as one JSON object.
+            case json
+            /// One CSV table; `kind` says setting, run or mean.
+            case csv
         }
 
         /// The comparison in `format`.

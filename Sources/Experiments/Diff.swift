@@ -71,10 +71,8 @@ public enum Diff {
     /// every side are left out), per-label metrics with deltas against the first side, then
     /// the means over the labels each side has.
     public static func compare(_ sides: [Side], metrics: [String] = [Metric.accuracy, .macroF1, .kappa, .macroAUC].map(\.rawValue)) throws -> Comparison {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
         func flat(_ c: RunConfig) throws -> [String: String] {
-            var obj = (try JSONSerialization.jsonObject(with: e.encode(c)) as! [String: Any]).mapValues { "\($0)" }
+            var obj = c.settingTexts
             if let ck = c.initCheckpoint {
                 obj[sslRunKey] = ck.hasPrefix(RunIdentity.plannedPrefix) ? String(ck.dropFirst(RunIdentity.plannedPrefix.count)) : ck
             }

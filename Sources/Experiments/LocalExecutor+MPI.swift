@@ -24,7 +24,8 @@ public struct LocalLaunch: Equatable, Sendable {
     public static func make(_ run: PlannedRun, command: RunCommand, threadsPerJob: Int, cores: Int, mpirun: String?,
                             asRoot: Bool) throws -> LocalLaunch {
         let r = run.resources
-        let threads = r.cpusPerTask ?? threadsPerJob
+        // Without cpus_per_task the job's share of the cores is split among its ranks.
+        let threads = r.cpusPerTask ?? Swift.max(1, threadsPerJob / Swift.max(1, r.tasks))
         guard r.tasks > 1 else {
             return LocalLaunch(executable: command.executable, arguments: command.arguments(id: run.id), threads: threads, viaMPI: false)
         }
@@ -34,7 +35,8 @@ public struct LocalLaunch: Equatable, Sendable {
         guard let mpirun else {
             throw RunnerError.resources(run.id, "resources ask for \(r.tasks) tasks, but mpirun is not on PATH (make deps installs openmpi-bin)")
         }
-        var args = ["-np", String(r.tasks)]
+        // Open MPI binds each rank to one core by default (np ≤ 2); a rank runs threads.
+        var args = ["-np", String(r.tasks), "--bind-to", "none"]
         if r.tasks > cores { args.append("--oversubscribe") }
         if asRoot { args.append("--allow-run-as-root") }
         args += [command.executable] + command.arguments(id: run.id)

@@ -7,6 +7,17 @@ public struct RunListingError: Error, CustomStringConvertible, Equatable {
 }
 
 extension RunListing {
+    /// The `key=value` conditions of one `--where` argument: split at the commas that start
+    /// another `key=`, so a value may hold commas (`tasks=rotation,contrastive`).
+    public static func conditions(_ argument: String) -> [String] {
+        var out: [String] = []
+        for piece in argument.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+            let startsKey = piece.contains("=") && !piece.hasPrefix("[") && piece.prefix { $0 != "=" }.allSatisfy { $0.isLetter || $0.isNumber || "_.-".contains($0) }
+            if startsKey || out.isEmpty { out.append(piece) } else { out[out.count - 1] += "," + piece }
+        }
+        return out
+    }
+
     /// The rows whose every `key=value` condition holds (numbers compare as numbers, so
     /// `lr=3e-3` matches 0.003).
     ///
@@ -21,13 +32,20 @@ extension RunListing {
             try check(parts[0], option: "--where")
             out.rows = out.rows.filter { r in
                 switch r.cells[parts[0]] {
-                case .text(let t)?: return t == parts[1]
+                case .text(let t)?: return Self.sameText(t, parts[1])
                 case .number(let n)?: return Double(parts[1]).map { abs($0 - n) <= 1e-12 * max(1, abs(n)) } ?? false
                 case nil: return parts[1] == "" || parts[1] == "none"
                 }
             }
         }
         return out
+    }
+
+    /// Text values match ignoring list brackets and spaces (`[rotation, contrastive]`
+    /// matches `rotation,contrastive`).
+    static func sameText(_ a: String, _ b: String) -> Bool {
+        let plain = { (s: String) in s.filter { !"[] ".contains($0) } }
+        return a == b || plain(a) == plain(b)
     }
 
     /// Rows sorted by `key` (`-key`: descending); runs without the value last.

@@ -5,7 +5,12 @@ import HistoData
 extension RunListing {
     /// The output formats of `csit runs --format`.
     public enum Format: String, CaseIterable, Sendable {
-        case table, csv, json
+        /// Aligned text columns.
+        case table
+        /// One row per run, raw values.
+        case csv
+        /// An array of objects, one per run (null where a run has no value).
+        case json
     }
 
     /// The listing's `columns` in `format`.

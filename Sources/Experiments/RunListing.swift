@@ -12,6 +12,7 @@ public struct RunListing: Sendable {
         case number(Double)
     }
 
+    /// One run: its id and its cells by column name.
     public struct Row: Sendable {
         public var id: String
         /// Column name → value; absent where the run has none.
@@ -51,7 +52,7 @@ public struct RunListing: Sendable {
     }
 
     static func make(_ runs: [(id: String, label: RunLabel?, config: RunConfig)], store: RunStore) -> RunListing {
-        let configs = runs.map { Self.flatten($0.config) }
+        let configs = runs.map(\.config.settingTexts)
         let keys = Set(configs.flatMap(\.keys)).subtracting(labelColumns).sorted()
         var rows: [Row] = []
         for (run, config) in zip(runs, configs) {
@@ -67,7 +68,10 @@ public struct RunListing: Sendable {
             if let m = store.metrics(run.id) { for (k, v) in m.summaryValues { cells[k] = .number(v) } }
             let log = TrainingLog(url: store.dir(run.id).appendingPathComponent("log.jsonl"), keepingThrough: Int.max).records
             let metric = run.config.bestMetric.rawValue
-            if let best = log.compactMap(\.validation).max(by: { ($0[metric] ?? -.infinity) < ($1[metric] ?? -.infinity) }) {
+            // With validation 0 the per-epoch metrics are the test split's (the published
+            // protocol): the best of them is not a validation score, so none is shown.
+            if run.config.validation > 0,
+               let best = log.compactMap(\.validation).max(by: { ($0[metric] ?? -.infinity) < ($1[metric] ?? -.infinity) }) {
                 for (k, v) in best { cells["val_\(k)"] = .number(v) }
             }
             if !log.isEmpty {
@@ -79,14 +83,6 @@ public struct RunListing: Sendable {
             rows.append(Row(id: run.id, cells: cells))
         }
         return RunListing(rows: rows, settingKeys: keys)
-    }
-
-    /// A config's keys and values as text (what config.json says).
-    static func flatten(_ c: RunConfig) -> [String: String] {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        guard let data = try? e.encode(c), let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
-        return obj.mapValues { "\($0)" }
     }
 
     /// Every column some row has, in display order: labels, varying keys, test metrics,

@@ -12,13 +12,27 @@ extension RunStore {
         if let z = l.zoom { parts.append(z) }
         if l.labelFraction < 1 { parts.append("labels\(String(format: "%g", l.labelFraction * 100))pct") }
         if l.seed != 0 { parts.append("seed\(l.seed)") }
-        for point in l.sweep.split(separator: ",") {
+        for point in sweepAssignments(l.sweep) {
             let kv = point.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard kv.count == 2 else { continue }
-            parts.append((kv[0].split(separator: ".").last.map(String.init) ?? kv[0]) + kv[1])
+            // A list value ([rotation, contrastive]) reads as rotation+contrastive.
+            let value = kv[1].filter { !"[] ".contains($0) }.replacingOccurrences(of: ",", with: "+")
+            parts.append((kv[0].split(separator: ".").last.map(String.init) ?? kv[0]) + value)
         }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_+")
         return String(parts.joined(separator: "_").map { allowed.contains($0) ? $0 : "-" })
+    }
+
+    /// The `path=value` assignments of a sweep label, split at the commas between them (not
+    /// those inside a list value).
+    static func sweepAssignments(_ label: String) -> [String] {
+        var out: [String] = [], current = "", depth = 0
+        for ch in label {
+            if ch == "[" { depth += 1 } else if ch == "]" { depth -= 1 }
+            if ch == ",", depth == 0 { out.append(current); current = "" } else { current.append(ch) }
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
     }
 
     /// Points `by-label/<alias>` at the run's folder for each of its spec entries (replacing
@@ -27,7 +41,10 @@ extension RunStore {
     public func linkAliases(_ id: String, labels: [RunLabel]) {
         let fm = FileManager.default
         try? fm.createDirectory(at: aliasesDir, withIntermediateDirectories: true)
-        for name in Set(labels.map(Self.alias)) {
+        for alias in Set(labels.map(Self.alias)) {
+            // A name another run holds (labels that read alike) gets this run's id beside it.
+            let taken = (try? fm.destinationOfSymbolicLink(atPath: aliasesDir.appendingPathComponent(alias).path)).map { $0 != "../\(id)" } ?? false
+            let name = taken ? "\(alias)_\(id.prefix(8))" : alias
             let link = aliasesDir.appendingPathComponent(name)
             let temporary = aliasesDir.appendingPathComponent(".\(name).\(getpid()).tmp")
             try? fm.removeItem(at: temporary)

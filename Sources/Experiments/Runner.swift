@@ -148,20 +148,23 @@ public enum SingleRun {
     @discardableResult
     public static func execute(_ run: PlannedRun, store: RunStore, threads: Int?, reporter: ProgressReporter?,
                                stopSignal: @escaping () -> Int32? = { nil }) throws -> Ending {
-        // The ranks of a data-parallel run train together; rank 0 alone locks, writes
-        // state and provenance (the trainer writes the run folder from rank 0 only).
-        guard World.current.isRoot else { return try trainOtherRank(run, store: store, threads: threads, stopSignal: stopSignal) }
+        // The ranks of a data-parallel run train together; rank 0 alone locks, decides whether
+        // there is anything to train (and tells the others), writes state and provenance
+        // (the trainer writes the run folder from rank 0 only).
+        let world = World.current
+        guard world.isRoot else {
+            guard world.broadcast(false) else { return .finished }
+            let trainer = Trainer(config: run.config, execution: try execution(of: run, store: store, threads: threads),
+                                  runDir: store.dir(run.id), reporter: nil)
+            trainer.stopSignal = stopSignal
+            return try trainer.run().stopped.map { .preempted($0.describe(steps: nil)) } ?? .finished
+        }
         guard try store.lock(run.id) else { throw RunnerError.locked(run.id, store.lockHolder(run.id)) }
         defer { store.unlock(run.id) }
-        if store.isComplete(run.id) { return .finished }
+        if store.isComplete(run.id) { _ = world.broadcast(false); return .finished }
         AtomicFile.removeStale(in: store.dir(run.id), locked: true)
-        var execution = run.execution
-        execution.threads = threads
-        execution.label = run.labels.first.map(RunStore.alias)
-        if let dep = run.dependsOn {
-            guard store.isDone(dep) else { throw RunnerError.dependency(run.id, dep) }
-            execution.initCheckpointPath = store.dir(dep).appendingPathComponent("model.safetensors").path
-        }
+        let execution = try execution(of: run, store: store, threads: threads)
+        _ = world.broadcast(true)
         try store.setStatus(run.id, .running)
         do {
             let trainer = Trainer(config: run.config, execution: execution, runDir: store.dir(run.id), reporter: reporter)
@@ -190,19 +193,19 @@ public enum SingleRun {
 }
 
 extension SingleRun {
-    /// What a data-parallel rank other than 0 does: the same training, nothing written.
-    static func trainOtherRank(_ run: PlannedRun, store: RunStore, threads: Int?, stopSignal: @escaping () -> Int32?) throws -> Ending {
-        if store.isComplete(run.id) { return .finished }
+    /// How `run` executes here: the command line's threads, its readable label, and where
+    /// the model of the SSL run it starts from lives.
+    ///
+    /// - Throws: `RunnerError.dependency` when that SSL run is not done.
+    static func execution(of run: PlannedRun, store: RunStore, threads: Int?) throws -> ExecutionConfig {
         var execution = run.execution
         execution.threads = threads
+        execution.label = run.labels.first.map(RunStore.alias)
         if let dep = run.dependsOn {
             guard store.isDone(dep) else { throw RunnerError.dependency(run.id, dep) }
             execution.initCheckpointPath = store.dir(dep).appendingPathComponent("model.safetensors").path
         }
-        let trainer = Trainer(config: run.config, execution: execution, runDir: store.dir(run.id), reporter: nil)
-        trainer.stopSignal = stopSignal
-        let result = try trainer.run()
-        return result.stopped.map { .preempted($0.describe(steps: nil)) } ?? .finished
+        return execution
     }
 }
 

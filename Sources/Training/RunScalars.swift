@@ -10,7 +10,8 @@ final class RunScalars {
     let reporter: ProgressReporter?
 
     /// - Parameters:
-    ///   - startStep: the global step training starts or resumes at.
+    ///   - startStep: the first global step (counted from 1, as the points are) this session
+    ///     logs: TensorBoard drops what an interrupted session logged from there on.
     init(runDir: URL, label: String?, startStep: Int, enabled: Bool, reporter: ProgressReporter?) {
         self.reporter = reporter
         guard enabled else { return }

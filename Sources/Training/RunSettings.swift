@@ -102,3 +102,13 @@ public struct PatchError: Error, CustomStringConvertible, Equatable {
     public var error: SettingError
     public var description: String { "\(source): \(error)" }
 }
+
+extension RunConfig {
+    /// Every identity setting's value as the settings table writes it (`true`, `1.0e-3`,
+    /// `none`, …), by key: what listings and diffs show and match, in the words `--set` takes.
+    public var settingTexts: [String: String] {
+        let s = RunSettings(config: self, execution: ExecutionConfig())
+        return Dictionary(RunSetting.all.filter { $0.role == .identity }.compactMap { r in r.text(in: s).map { (r.key, $0) } },
+                          uniquingKeysWith: { a, _ in a })
+    }
+}

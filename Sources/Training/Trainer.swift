@@ -129,12 +129,14 @@ public final class Trainer {
                                                   : "resuming after epoch \(saved.epoch + 1) of \(c.epochs)")
             }
         }
+        // Every rank has read the folder (checkpoint, --extend's config) before rank 0 writes.
+        communicator.barrier()
         // Written only now: a folder that refused to resume keeps the configuration it has.
         if let previous, root { try recordExtension(from: previous) }
         card.extendedFromEpochs = extendedFromEpochs
         if root { try artifacts.begin(config: c, manifest: data.manifest) }
         var log = TrainingLog(url: runDir.appendingPathComponent("log.jsonl"), keepingThrough: start, writes: root)
-        let scalars = RunScalars(runDir: runDir, label: execution.label, startStep: start * steps + (resumeInEpoch?.step ?? 0),
+        let scalars = RunScalars(runDir: runDir, label: execution.label, startStep: start * steps + (resumeInEpoch?.step ?? 0) + 1,
                                  enabled: root, reporter: reporter)
         let evalData = data.test.map {
             TrainingData(dataset: $0, indices: data.testIndices, imageSize: c.imageSize, batchSize: c.batchSize, seed: c.seed, cache: cache)
@@ -326,7 +328,7 @@ public final class Trainer {
         let elapsed = Date().timeIntervalSince(start)
         return .finished(EpochRecord(epoch: epoch + 1, steps: steps, lr: schedule.lr(at: epoch * steps + steps - 1), loss: p.lossSum / Double(steps),
                                      lossParts: p.parts.mapValues { $0 / Double(steps) },
-                                     imagesPerSecond: Double((steps - first) * c.batchSize) / Swift.max(elapsed, 1e-9),
+                                     imagesPerSecond: Double(steps * c.batchSize) / Swift.max(p.seconds + elapsed, 1e-9),
                                      seconds: p.seconds + elapsed, validation: nil))
     }
 }

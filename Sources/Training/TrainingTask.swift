@@ -104,7 +104,7 @@ struct SupervisedTask: TrainingTask {
         // run on the gathered global batch, then each rank keeps its rows.
         let whole = parallel.isParallel && (mixing || c.randomErasing > 0)
         let images = whole ? parallel.communicator.allgatherRows(values: share) : share
-        let labels = whole ? parallel.gatherLabels(shareLabels) : shareLabels
+        let labels = whole && mixing ? parallel.gatherLabels(shareLabels) : shareLabels
         let mine = { (t: Tensor) in whole ? t.gatherRows(parallel.sampleRows!.indices) : t }
         if mixing {
             var mix = BatchMixing.MixupConfig()

@@ -40,7 +40,7 @@ struct RunsCommand: ParsableCommand {
                 }
                 listing = try RunListing.load(store: RunStore(root: URL(fileURLWithPath: source)))
             }
-            listing = try listing.filtered(conditions.flatMap { $0.split(separator: ",").map(String.init) })
+            listing = try listing.filtered(conditions.flatMap(RunListing.conditions))
             if let sort { listing = try listing.sorted(by: sort) }
             let chosen = try listing.columns(columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? [])
             print(try listing.rendered(format, columns: chosen), terminator: "")

@@ -26,4 +26,32 @@ final class TensorBoardOutputTests: XCTestCase {
         let validation = (log[1]["validation"] as! [String: Double])["accuracy"]!
         XCTAssertEqual(Double(try XCTUnwrap(points.last { $0.tag == "validation/accuracy" }).value), validation, accuracy: 1e-6)
     }
+
+    /// A run stopped by a signal and resumed shows the same points as one never stopped:
+    /// nothing the first session logged before its checkpoint is dropped, nothing twice.
+    func testAResumedRunShowsEveryPointOnce() throws {
+        func args(_ name: String) -> [String] {
+            ["train", "--mode", "ssl", "--dataset", "nct", "--data", "Tests/HistoDataTests/Fixtures/nct", "--preset", "csit-tiny",
+             "--image-size", "32", "--token-stride", "8", "--epochs", "6", "--batch-size", "8", "--warmup-epochs", "0",
+             "--output", dir.appendingPathComponent(name).path]
+        }
+        var (status, out) = try CLIRunner.run(args("whole"))
+        XCTAssertEqual(status, 0, out)
+        let (p, pipe) = try CLIRunner.start(args("stopped"))
+        let log = dir.appendingPathComponent("stopped/log.jsonl")
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && !FileManager.default.fileExists(atPath: log.path) { usleep(20_000) }
+        kill(p.processIdentifier, SIGUSR1)
+        _ = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 75)
+        (status, out) = try CLIRunner.run(args("stopped"))
+        XCTAssertEqual(status, 0, out)
+        func keys(_ name: String) throws -> [String] {
+            try EventReader.scalars(in: dir.appendingPathComponent("\(name)/tb/\(name)")).filter { !$0.tag.contains("images_per_second") }
+                .map { "\($0.tag)@\($0.step)" }.sorted()
+        }
+        XCTAssertEqual(try keys("stopped"), try keys("whole"))
+        XCTAssertEqual(Set(try keys("whole")).count, try keys("whole").count)
+    }
 }

@@ -168,8 +168,9 @@ final class ResourcesTests: XCTestCase {
         XCTAssertTrue(scripts[2].contains("#SBATCH --array=0-2\n") && scripts[2].contains("--cpus-per-task=8\n") && scripts[2].contains("--mem=8G\n"), scripts[2])
     }
 
-    /// The local executor's command line for a multi-task run (the numbers of P = 2 come with
-    /// the MPI trainer; this checks what is started).
+    /// The local executor's command line for a multi-task run (the numbers of P = 2 are
+    /// checked in DataParallelTests; this checks what is started): ranks unbound, each with
+    /// its share of the job's threads when cpus_per_task does not say.
     func testLocalMultiTaskRunsStartUnderMpirun() throws {
         let command = RunCommand(executable: "/opt/csit", specPath: "s.yaml", overrides: ["train.lr=1e-3"])
         func run(_ r: Resources) -> PlannedRun {
@@ -180,12 +181,14 @@ final class ResourcesTests: XCTestCase {
         let two = try LocalLaunch.make(run(Resources(tasksPerNode: 2, cpusPerTask: 1)), command: command, threadsPerJob: 2, cores: 2,
                                        mpirun: "/usr/bin/mpirun", asRoot: false)
         XCTAssertEqual(two.executable, "/usr/bin/mpirun")
-        XCTAssertEqual(two.arguments, ["-np", "2", "/opt/csit", "run", "s.yaml", "--run", "abc", "--set", "train.lr=1e-3"])
+        XCTAssertEqual(two.arguments, ["-np", "2", "--bind-to", "none", "/opt/csit", "run", "s.yaml", "--run", "abc", "--set", "train.lr=1e-3"])
         XCTAssertEqual(two.threads, 1, "CSIT_THREADS is cpus_per_task")
         XCTAssertEqual(two.forwarded(SIGINT), SIGUSR1, "mpirun passes USR1 to the ranks; SIGINT would kill them")
         XCTAssertEqual(two.forwarded(SIGKILL), SIGKILL)
         let four = try LocalLaunch.make(run(Resources(tasksPerNode: 4)), command: command, threadsPerJob: 1, cores: 2, mpirun: "/m", asRoot: true)
-        XCTAssertEqual(Array(four.arguments.prefix(4)), ["-np", "4", "--oversubscribe", "--allow-run-as-root"])
+        XCTAssertEqual(Array(four.arguments.prefix(6)), ["-np", "4", "--bind-to", "none", "--oversubscribe", "--allow-run-as-root"])
+        let shared = try LocalLaunch.make(run(Resources(tasksPerNode: 2)), command: command, threadsPerJob: 8, cores: 8, mpirun: "/m", asRoot: false)
+        XCTAssertEqual(shared.threads, 4, "two ranks share the job's eight threads")
         XCTAssertThrowsError(try LocalLaunch.make(run(Resources(nodes: 2)), command: command, threadsPerJob: 1, cores: 2, mpirun: "/m", asRoot: false)) {
             XCTAssertEqual("\($0)", "run abc: resources.nodes = 2, but the local executor runs on this one machine (use --executor slurm)")
         }
