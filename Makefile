@@ -1,6 +1,6 @@
 # csit — build, test, benchmark and demo entry points.
 SWIFT        ?= swift
-APT_PACKAGES := libopenblas-dev libpng-dev libtiff-dev libjpeg-dev pkg-config libopenmpi-dev openmpi-bin
+APT_PACKAGES := libopenblas-dev libpng-dev libtiff-dev libjpeg-dev pkg-config libopenmpi-dev openmpi-bin libopenslide-dev openslide-tools chromium fonts-dejavu-core
 # Tests run optimised: the numeric checks and model tests are too slow unoptimised.
 TEST_FLAGS   ?= -c release
 BENCH_ARGS   ?=
