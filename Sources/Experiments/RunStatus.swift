@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// `csit status`: each run's state from the run store, joined with the scheduler's view
 /// when the runs were submitted to Slurm. A run stopped by a signal after its checkpoint is
@@ -7,13 +8,11 @@ public enum RunStatus {
     /// - Parameter verify: check every file a done run recorded (models included), not only
     ///   the ones tables read.
     public static func render(plan: Plan, store: RunStore, verify: Bool = false) -> String {
-        // random-le and random-mlp were both cut to "random".
-        let modeWidth = Swift.max(6, plan.runs.map(\.config.mode.rawValue.count).max() ?? 0)
         let subs = SlurmExecutor(options: .init(), command: RunCommand(executable: "", specPath: "", overrides: []), store: store).submissions()
         var latest: [String: (SlurmExecutor.Submission, Int)] = [:]
         for s in subs { for (i, r) in s.runs.enumerated() { latest[r] = (s, i) } }
         let scheduler = SlurmScheduler()
-        var lines: [String] = []
+        var states: [String] = []
         var counts: [String: Int] = [:]
         for r in plan.runs {
             let local = store.status(r.id)
@@ -47,14 +46,56 @@ public enum RunStatus {
             if local.state == .preempted && detail.isEmpty {
                 detail = (local.message ?? "checkpointed") + " (resumable)"
             }
+            if state == "running", let p = RunProgress.read(runDir: store.dir(r.id)) {
+                detail = describe(p) + (detail.isEmpty ? "" : "; \(detail)")
+            }
             if local.state == .done, let damage = store.damageDescription(r.id, ssl: r.config.mode == .ssl, verify: verify) {
                 (state, detail) = ("damaged", damage)
             }
             counts[state, default: 0] += 1
-            lines.append("\(r.id)  \(r.config.mode.rawValue.padding(toLength: modeWidth, withPad: " ", startingAt: 0))  \(state)" + (detail.isEmpty ? "" : ": \(detail)"))
+            states.append(state + (detail.isEmpty ? "" : ": \(detail)"))
         }
         let summary = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        return "\(plan.spec.name): \(plan.runs.count) runs (\(summary))\n" + lines.joined(separator: "\n") + "\n"
+        return "\(plan.spec.name): \(plan.runs.count) runs (\(summary))\n" + table(plan.runs, states: states)
+    }
+
+    /// The runs as aligned columns: id, the labels that tell them apart (mode, and fold, zoom,
+    /// label fraction, sweep point and seed where the plan has them), state.
+    static func table(_ runs: [PlannedRun], states: [String]) -> String {
+        let columns: [(String, (RunLabel) -> String)] = [
+            ("mode", \.mode), ("fold", { $0.fold.map(String.init) ?? "" }), ("zoom", { $0.zoom ?? "" }),
+            ("labels", { $0.labelFraction < 1 ? "\($0.labelFraction)" : "" }), ("sweep", \.sweep), ("seed", { "\($0.seed)" }),
+        ]
+        // A run shared by several entries (an SSL run every sweep point starts from) shows
+        // the values its entries share, and how many differ otherwise.
+        let cells = runs.map { r in
+            columns.map { _, value in
+                let values = Set(r.labels.map(value))
+                return values.count > 1 ? "(\(values.count) values)" : values.first ?? (value(RunLabel(mode: r.config.mode.rawValue, fold: r.config.fold,
+                                                                                                        zoom: nil, labelFraction: 1, seed: r.config.seed, sweep: "")))
+            }
+        }
+        // A column is shown when some run has a value in it (the seed: when seeds differ).
+        let shown = columns.indices.filter { c in
+            let values = cells.map { $0[c] }
+            return c == 0 || (columns[c].0 == "seed" ? Set(values).count > 1 : values.contains { !$0.isEmpty })
+        }
+        let rows = [["id"] + shown.map { columns[$0].0 } + ["state"]]
+            + zip(zip(runs, cells), states).map { rc, state in [rc.0.id] + shown.map { rc.1[$0] } + [state] }
+        let widths = (0..<rows[0].count - 1).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        return rows.map { row in
+            zip(row.dropLast(), widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ") + "  " + row.last!
+        }.joined(separator: "\n") + "\n"
+    }
+
+    /// "epoch 3/10, step 12/40, 45.2 img/s, ETA 12m00s (updated 0m05s ago)" for a running run.
+    public static func describe(_ p: RunProgress, now: Date = Date()) -> String {
+        var text = "epoch \(p.epoch)/\(p.epochs), step \(p.step)/\(p.steps), " + String(format: "%.1f img/s", p.imagesPerSecond)
+        let age = p.age(now: now).map { Swift.max(0, $0) }
+        // The remaining time was estimated when the file was written.
+        if p.remainingSeconds >= 0 { text += ", ETA " + ProgressReporter.duration(Swift.max(0, p.remainingSeconds - (age ?? 0))) }
+        if let age { text += " (updated \(ProgressReporter.duration(age)) ago)" }
+        return text
     }
 
     static func logPath(_ id: String, store: RunStore, submission: (SlurmExecutor.Submission, Int)?) -> String {

@@ -1,6 +1,7 @@
 import Foundation
 import HistoData
 import TensorKit
+import Training
 
 /// The hashes a run records when it finishes (`results.sha256`, in `sha256sum` format, so
 /// `sha256sum -c results.sha256` in the run folder checks it too), and the check against
@@ -10,8 +11,8 @@ extension RunStore {
     /// The record's file name in the run folder.
     public static let resultHashesFile = "results.sha256"
 
-    /// Files that are not results: the lock, the live state, the log of the process, the record.
-    static let unhashed: Set<String> = ["lock", "state.json", "train.log", resultHashesFile]
+    /// Files that are not results: the lock, the live state and progress, the log of the process, the record.
+    static let unhashed: Set<String> = ["lock", "state.json", "train.log", RunProgress.fileName, resultHashesFile]
 
     /// The files every table and downstream run reads, checked on every `isComplete` (an SSL
     /// run's model is what its downstream runs load; a downstream run's models are checked

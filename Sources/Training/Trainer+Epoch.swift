@@ -18,7 +18,7 @@ extension Trainer {
     /// whether to stop.
     func trainEpoch(_ epoch: Int, from progress: EpochProgress, task: TrainingTask, model: CSiTModel, optimizer: AdamW, data: TrainingData,
                     schedule: CosineSchedule, policy: StepCheckpointPolicy, save: (EpochProgress) throws -> Void,
-                    parallel: DataParallel, averager: GradientAverager, scalars: RunScalars) throws -> EpochOutcome {
+                    parallel: DataParallel, averager: GradientAverager, scalars: RunScalars, progressFile: RunProgressWriter) throws -> EpochOutcome {
         let c = config
         let steps = data.stepsPerEpoch
         let order = data.order(epoch: epoch)
@@ -64,6 +64,7 @@ extension Trainer {
             let remaining = Double((steps - step - 1) + (c.epochs - epoch - 1) * steps) * Double(c.batchSize) / rate
             reporter?.step(epoch: epoch, epochs: c.epochs, step: step, steps: steps, loss: p.lossSum / Double(step + 1),
                            parts: p.parts.mapValues { $0 / Double(step + 1) }, imagesPerSecond: rate, remainingSeconds: remaining)
+            progressFile.step(epoch: epoch, epochs: c.epochs, step: step, steps: steps, imagesPerSecond: rate, remainingSeconds: remaining)
             let decision = parallel.agree(policy.decide(epoch: epoch, step: step))
             // A time-based checkpoint at the last step is the epoch's own, written next.
             if decision == .checkpointAndStop || (decision == .checkpoint && step + 1 < steps) {

@@ -138,6 +138,7 @@ public final class Trainer {
         var log = TrainingLog(url: runDir.appendingPathComponent("log.jsonl"), keepingThrough: start, writes: root)
         let scalars = RunScalars(runDir: runDir, label: execution.label, startStep: start * steps + (resumeInEpoch?.step ?? 0) + 1,
                                  enabled: root, reporter: reporter)
+        let progressFile = RunProgressWriter(runDir: runDir, enabled: root)
         let evalData = data.test.map {
             TrainingData(dataset: $0, indices: data.testIndices, imageSize: c.imageSize, batchSize: c.batchSize, seed: c.seed, cache: cache)
         }
@@ -163,7 +164,8 @@ public final class Trainer {
                                     inEpoch: progress, to: self.checkpointURL)
             }
             let outcome = try trainEpoch(epoch, from: from, task: task, model: model, optimizer: optimizer, data: train, schedule: schedule,
-                                         policy: policy, save: saveInEpoch, parallel: parallel, averager: averager, scalars: scalars)
+                                         policy: policy, save: saveInEpoch, parallel: parallel, averager: averager, scalars: scalars,
+                                         progressFile: progressFile)
             guard case .finished(var record) = outcome else {
                 if case .stopped(let progress) = outcome {
                     let report = StopReport(signal: stopSignal(), epoch: epoch, step: progress.step)

@@ -60,7 +60,7 @@ struct DiffCommand: ParsableCommand {
 
 /// `csit status`: each run's state.
 struct StatusCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "List each planned run's state (done, running, failed, not started).",
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "List each planned run with its labels and state (done, running with epoch, step and ETA, failed, not started).",
                                                     discussion: "Example:\n  csit status experiments/demo.yaml")
     @OptionGroup var options: SpecOptions
 

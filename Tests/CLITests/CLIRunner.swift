@@ -37,6 +37,11 @@ enum CLIRunner {
 
     /// Starts `csit args…` in the background (one thread, from the package root); its
     /// stdout and stderr go to the returned pipe.
+    /// The line of `csit status` output that starts with the run's id ("" when none does).
+    static func statusLine(_ output: String, _ id: String) -> String {
+        output.split(separator: "\n").first { $0.hasPrefix(id) }.map(String.init) ?? ""
+    }
+
     static func start(_ args: [String], environment: [String: String] = [:], launcher: [String] = []) throws -> (Process, Pipe) {
         let p = Process()
         if let first = launcher.first {

@@ -188,7 +188,7 @@ final class CommandSuccessTests: XCTestCase {
         XCTAssertEqual(status, 3, out)
         XCTAssertTrue(out.contains("missing from the tables: \(runs[0]) (done, but metrics.json (changed) since it finished"), out)
         (status, out) = try CLIRunner.run(["status", spec])
-        XCTAssertTrue(out.contains("\(runs[0])  ft      damaged: metrics.json (changed) since it finished"), out)
+        XCTAssertTrue(CLIRunner.statusLine(out, runs[0]).contains("  damaged: metrics.json (changed) since it finished"), out)
         (status, out) = try CLIRunner.run(["run", spec])
         XCTAssertEqual(status, 0, out)
         XCTAssertEqual(try Data(contentsOf: metrics), good, "re-evaluated from the final checkpoint")
@@ -208,7 +208,7 @@ final class CommandSuccessTests: XCTestCase {
         (status, out) = try CLIRunner.run(["status", spec])
         XCTAssertFalse(out.contains("damaged"), "models are checked by --verify only: \(out)")
         (status, out) = try CLIRunner.run(["status", spec, "--verify"])
-        XCTAssertTrue(out.contains("\(runs[1])  ft      damaged: model.safetensors (changed) since it finished; csit run does not repair"), out)
+        XCTAssertTrue(CLIRunner.statusLine(out, runs[1]).contains("  damaged: model.safetensors (changed) since it finished; csit run does not repair"), out)
     }
 
     /// The sbatch scripts, without a cluster: one job for the SSL pretraining, one array for

@@ -63,6 +63,11 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(r.records.count, 6)
         XCTAssertEqual(r.records.map(\.epoch), Array(1...6), "log.jsonl numbers epochs from 1, as the progress lines and reports do")
         XCTAssertLessThan(r.records.last!.loss, r.records.first!.loss)
+        // The last progress written (what csit status shows of a running run) is the last step.
+        let progress = try XCTUnwrap(RunProgress.read(runDir: dir("ft")))
+        XCTAssertEqual([progress.epoch, progress.epochs, progress.step, progress.steps], [6, 6, r.records[0].steps, r.records[0].steps])
+        XCTAssertEqual(progress.remainingSeconds, 0, accuracy: 1e-9)
+        XCTAssertGreaterThan(progress.imagesPerSecond, 0)
         for f in ["config.json", "manifest.csv", "log.jsonl", "checkpoint.safetensors", "best.safetensors", "model.safetensors",
                   "predictions.csv", "metrics.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir("ft").appendingPathComponent(f).path), f)
