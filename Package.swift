@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "CProcessShim"),
         .systemLibrary(name: "COpenSlide", path: "Sources/COpenSlide", pkgConfig: "openslide",
                        providers: [.apt(["libopenslide-dev"])]),
-        .target(name: "Slides", dependencies: ["COpenSlide", "CTIFF", "HistoData"], exclude: ["README.md"], swiftSettings: cpuFlags),
+        .target(name: "Slides", dependencies: ["COpenSlide", "CTIFF", "HistoData", "Evaluation", "TensorKit"], exclude: ["README.md"], swiftSettings: cpuFlags),
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
                        providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "CMPIShim", dependencies: ["CMPI"], linkerSettings: [.linkedLibrary("mpi")]),
@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "csit",
             dependencies: [
-                "TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation", "Training", "Experiments", "CProcessShim", "Collectives",
+                "TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation", "Training", "Experiments", "CProcessShim", "Collectives", "Slides",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CSiTKit", "HistoData", "Evaluation", "TensorKit", "Collectives"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "HistoData", "TensorKit"]),
-        .testTarget(name: "CLITests", dependencies: ["csit", "HistoData", "TensorKit", "Evaluation", "Experiments", "Training", "TensorBoard"],
+        .testTarget(name: "CLITests", dependencies: ["csit", "HistoData", "CSiTKit", "NeuralKit", "Slides", "TensorKit", "Evaluation", "Experiments", "Training", "TensorBoard"],
                     resources: [.copy("Golden"), .copy("Hostile")]),
         .testTarget(name: "SlidesTests", dependencies: ["Slides", "HistoData"]),
         .testTarget(name: "CSiTKitTests", dependencies: ["CSiTKit", "NeuralKit", "TensorKit"],

@@ -28,7 +28,7 @@ public enum SlideError: Error, CustomStringConvertible, Equatable {
         case .notASlide:
             return "not a slide OpenSlide can read (expected Aperio SVS, Hamamatsu NDPI/VMS, MIRAX, Leica SCN, Philips TIFF, Ventana BIF, Sakura SVSLIDE or a generic tiled TIFF)"
         case let .damaged(_, r): return "truncated or damaged slide: \(r)"
-        case .noMPP: return "the slide records no microns per pixel (no openslide.mpp-x/y or TIFF resolution); give it with --mpp"
+        case .noMPP: return "the slide records no microns per pixel (no openslide.mpp-x/y or TIFF resolution); give it with --slide-mpp"
         case let .badRegion(_, r): return r
         }
     }

@@ -120,7 +120,7 @@ final class SlideTests: XCTestCase {
         let s = try Slide(path: url.path)
         XCTAssertNil(s.mppX)
         XCTAssertThrowsError(try s.mpp()) { XCTAssertEqual($0 as? SlideError, .noMPP(path: url.path)) }
-        XCTAssertTrue(SlideError.noMPP(path: url.path).description.contains("--mpp"))
+        XCTAssertTrue(SlideError.noMPP(path: url.path).description.contains("--slide-mpp"))
     }
 
     func testTIFFResolutionFallback() {
