@@ -11,7 +11,7 @@ struct SlideRunSettings {
     init(slide: Slide, grid: TileGrid, checkpointHash: String, tissueThreshold: Double, batch: Int, thumbnail: Int) {
         let size = (try? FileManager.default.attributesOfItem(atPath: slide.path)[.size] as? Int) ?? nil
         values = [
-            "slide": URL(fileURLWithPath: slide.path).standardizedFileURL.path,
+            "slide": slide.path,
             "slide_bytes": size.map(String.init) ?? "?",
             "slide_quickhash": slide.properties["openslide.quickhash-1"] ?? "",
             "checkpoint_sha256": checkpointHash,
