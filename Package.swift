@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "TensorBoard", targets: ["TensorBoard"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Experiments", targets: ["Experiments"]),
+        .library(name: "Slides", targets: ["Slides"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -51,6 +52,9 @@ let package = Package(
                 cSettings: [.unsafeFlags(["-O2"])],
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("tiff")]),
         .target(name: "CProcessShim"),
+        .systemLibrary(name: "COpenSlide", path: "Sources/COpenSlide", pkgConfig: "openslide",
+                       providers: [.apt(["libopenslide-dev"])]),
+        .target(name: "Slides", dependencies: ["COpenSlide", "CTIFF", "HistoData", "Evaluation", "TensorKit"], exclude: ["README.md"], swiftSettings: cpuFlags),
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
                        providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "CMPIShim", dependencies: ["CMPI"], linkerSettings: [.linkedLibrary("mpi")]),
@@ -71,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "csit",
             dependencies: [
-                "TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation", "Training", "Experiments", "CProcessShim", "Collectives",
+                "TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation", "Training", "Experiments", "CProcessShim", "Collectives", "Slides",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -91,8 +95,9 @@ let package = Package(
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CSiTKit", "HistoData", "Evaluation", "TensorKit", "Collectives"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "HistoData", "TensorKit"]),
-        .testTarget(name: "CLITests", dependencies: ["csit", "HistoData", "TensorKit", "Evaluation", "Experiments", "Training", "TensorBoard"],
+        .testTarget(name: "CLITests", dependencies: ["csit", "HistoData", "CSiTKit", "NeuralKit", "Slides", "TensorKit", "Evaluation", "Experiments", "Training", "TensorBoard"],
                     resources: [.copy("Golden"), .copy("Hostile")]),
+        .testTarget(name: "SlidesTests", dependencies: ["Slides", "HistoData"]),
         .testTarget(name: "CSiTKitTests", dependencies: ["CSiTKit", "NeuralKit", "TensorKit"],
                     resources: [.copy("Fixtures")]),
     ]

@@ -10,7 +10,7 @@ struct CSiT: ParsableCommand {
         abstract: "cSiT: a compact self-supervised vision transformer for histopathology, on CPUs.",
         version: "0.1.0",
         subcommands: [PlanCommand.self, RunExperimentCommand.self, TableCommand.self, DiffCommand.self, StatusCommand.self, RunsCommand.self,
-                      TrainCommand.self, EvaluateCommand.self, PredictCommand.self, MetricsCommand.self, DataCommand.self, ModelCommand.self, SettingsCommand.self])
+                      TrainCommand.self, EvaluateCommand.self, PredictCommand.self, MetricsCommand.self, DataCommand.self, SlideCommand.self, ModelCommand.self, SettingsCommand.self])
 }
 
 /// Options every subcommand that computes shares.
