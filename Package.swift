@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "TensorBoard", targets: ["TensorBoard"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Experiments", targets: ["Experiments"]),
+        .library(name: "Report", targets: ["Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -63,6 +64,8 @@ let package = Package(
         .target(name: "Experiments",
                 dependencies: ["Training", "Evaluation", "HistoData", "CSiTKit", "TensorKit", "Collectives",
                                .product(name: "Yams", package: "Yams")]),
+        .target(name: "Report", dependencies: ["Experiments", "Training", "Evaluation", "TensorKit"],
+                exclude: ["README.md"]),
         .target(name: "HistoData", dependencies: ["TensorKit", "CPNG", "CImageShims", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: cpuFlags),
         .target(name: "TensorKit", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
@@ -71,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "csit",
             dependencies: [
-                "TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation", "Training", "Experiments", "CProcessShim", "Collectives",
+                "TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation", "Training", "Experiments", "Report", "CProcessShim", "Collectives",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -91,6 +94,8 @@ let package = Package(
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CSiTKit", "HistoData", "Evaluation", "TensorKit", "Collectives"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "HistoData", "TensorKit"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Experiments", "Evaluation"],
+                    resources: [.copy("Golden"), .copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["csit", "HistoData", "TensorKit", "Evaluation", "Experiments", "Training", "TensorBoard"],
                     resources: [.copy("Golden"), .copy("Hostile")]),
         .testTarget(name: "CSiTKitTests", dependencies: ["CSiTKit", "NeuralKit", "TensorKit"],
