@@ -55,7 +55,7 @@ bench-vs-torch: build
 	  $$SUDO apt-get install -y -qq libgoogle-perftools4 >/dev/null 2>&1 || true; }
 	python3 tools/bench_vs_torch.py $(BENCH_ARGS)
 
-## demo: build and run the main job on bundled data (results/demo/*.md)
+## demo: build and run the main job on bundled data (results/demo/*.md, the HTML report in results/demo/report/)
 demo: build
 	.build/release/csit data sample --tile 64 --output runs/sample64
 	.build/release/csit run experiments/demo.yaml
