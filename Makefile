@@ -59,7 +59,7 @@ bench-vs-torch: build
 bench-slide: build
 	tools/bench-slide.sh
 
-## demo: build and run the main job on bundled data (results/demo/*.md)
+## demo: build and run the main job on bundled data (results/demo/*.md, the HTML report in results/demo/report/)
 demo: build
 	.build/release/csit data sample --tile 64 --output runs/sample64
 	.build/release/csit run experiments/demo.yaml

@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Experiments", targets: ["Experiments"]),
         .library(name: "Slides", targets: ["Slides"]),
+        .library(name: "Report", targets: ["Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -67,6 +68,8 @@ let package = Package(
         .target(name: "Experiments",
                 dependencies: ["Training", "Evaluation", "HistoData", "CSiTKit", "TensorKit", "Collectives",
                                .product(name: "Yams", package: "Yams")]),
+        .target(name: "Report", dependencies: ["Experiments", "Training", "Evaluation", "TensorKit"],
+                exclude: ["README.md"]),
         .target(name: "HistoData", dependencies: ["TensorKit", "CPNG", "CImageShims", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: cpuFlags),
         .target(name: "TensorKit", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
@@ -75,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "csit",
             dependencies: [
-                "TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation", "Training", "Experiments", "CProcessShim", "Collectives", "Slides",
+                "TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation", "Training", "Experiments", "Report", "CProcessShim", "Collectives", "Slides",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -95,6 +98,8 @@ let package = Package(
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CSiTKit", "HistoData", "Evaluation", "TensorKit", "Collectives"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "HistoData", "TensorKit"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Experiments", "Evaluation"],
+                    resources: [.copy("Golden"), .copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["csit", "HistoData", "CSiTKit", "NeuralKit", "Slides", "TensorKit", "Evaluation", "Experiments", "Training", "TensorBoard"],
                     resources: [.copy("Golden"), .copy("Hostile")]),
         .testTarget(name: "SlidesTests", dependencies: ["Slides", "HistoData"]),

@@ -38,7 +38,8 @@ extension RunListing {
         }
     }
 
-    static func raw(_ c: Cell) -> String {
+    /// A cell's raw text: whole numbers without a decimal point, others as Swift prints them.
+    public static func raw(_ c: Cell) -> String {
         switch c {
         case .text(let t): return t
         case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
@@ -46,7 +47,7 @@ extension RunListing {
     }
 
     /// A cell as the table prints it: metrics to 4 decimals, times readable.
-    static func shown(_ c: Cell?, column: String) -> String {
+    public static func shown(_ c: Cell?, column: String) -> String {
         guard let c else { return "–" }
         guard case .number(let n) = c else { return raw(c) }
         switch column {

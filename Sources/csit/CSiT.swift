@@ -9,7 +9,7 @@ struct CSiT: ParsableCommand {
         commandName: "csit",
         abstract: "cSiT: a compact self-supervised vision transformer for histopathology, on CPUs.",
         version: "0.1.0",
-        subcommands: [PlanCommand.self, RunExperimentCommand.self, TableCommand.self, DiffCommand.self, StatusCommand.self, RunsCommand.self,
+        subcommands: [PlanCommand.self, RunExperimentCommand.self, TableCommand.self, DiffCommand.self, StatusCommand.self, RunsCommand.self, ReportCommand.self,
                       TrainCommand.self, EvaluateCommand.self, PredictCommand.self, MetricsCommand.self, DataCommand.self, SlideCommand.self, ModelCommand.self, SettingsCommand.self])
 }
 

@@ -113,6 +113,7 @@ struct RunExperimentCommand: ParsableCommand {
     @Option(name: .customLong("run"), help: "Execute this one planned run (the entry point executors call).") var runID: String?
     @Flag(help: "Print what would run (for Slurm: the sbatch scripts), run nothing.") var dryRun = false
     @Flag(help: "Exit 0 even when a table cell has fewer runs than planned.") var allowPartial = false
+    @Flag(help: "Do not refresh the HTML report (<results>/report/) when the runs finish.") var noReport = false
     @Option(help: "local (processes on this machine) or slurm (job arrays).") var executor = "local"
     @Option(help: "Slurm partition.") var partition: String?
     @Option(help: "Slurm CPUs (and csit threads) per task.") var cpusPerTask = 2
@@ -243,6 +244,7 @@ struct RunExperimentCommand: ParsableCommand {
             try t.write(to: spec.resultsDir)
             print(t.markdown)
         }
+        if !noReport { ReportCommand.refresh(spec.resultsDir) }
         for (id, msg) in failed.sorted(by: { $0.key < $1.key }) { FileHandle.standardError.write(Data("failed \(id): \(msg)\n".utf8)) }
         store.event(["event": "run-finished", "failed": String(failed.count)])
         if !failed.isEmpty { throw ExitCode(Int32(min(failed.count, 125))) }
