@@ -17,11 +17,19 @@ public struct SlideOutputs {
     public let tiles: [Tile]
 
     /// Parses `tiles.csv` rows (x and y first, pred sixth, the probabilities last).
-    public init(grid: TileGrid, classes: [String], rows: [String]) {
+    ///
+    /// - Throws: `TilesFileError.foreign` naming `file` and the row for a field that is not
+    ///   a number or a class index out of range (a file edited by hand).
+    public init(grid: TileGrid, classes: [String], rows: [String], file: String) throws {
         (self.grid, self.classes) = (grid, classes)
-        tiles = rows.map { row in
+        tiles = try rows.enumerated().map { i, row in
             let f = row.split(separator: ",", omittingEmptySubsequences: false)
-            return Tile(x: Int(f[0])!, y: Int(f[1])!, pred: Int(f[5])!, probabilities: f.suffix(classes.count).map { Float($0)! })
+            let probs = f.suffix(classes.count).compactMap { Float($0) }
+            guard f.count >= 7 + classes.count, let x = Int(f[0]), let y = Int(f[1]), let pred = Int(f[5]),
+                  classes.indices.contains(pred), probs.count == classes.count else {
+                throw TilesFileError.foreign(path: file, reason: "row \(i + 2) is not x,y,level,mpp,tissue,pred,pred_name and \(classes.count) probabilities")
+            }
+            return Tile(x: x, y: y, pred: pred, probabilities: probs)
         }
     }
 

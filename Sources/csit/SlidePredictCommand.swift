@@ -30,7 +30,7 @@ struct SlidePredictCommand: ParsableCommand {
     @Option(help: "Resolution the model sees, µm per pixel (default 0.5, NCT-CRC's).") var mpp: Double?
     @Option(help: "Read this pyramid level as it is instead of resampling to --mpp.") var level: Int?
     @Option(help: "Microns per level-0 pixel for slides that record none.") var slideMpp: Double?
-    @Option(help: "Tile side in pixels at --mpp (default: the checkpoint's input size).") var tile: Int?
+    @Option(help: "Tile side in pixels at --mpp (default: the checkpoint's input size; other sizes are resized to it for the model).") var tile: Int?
     @Option(help: "Step between tiles in pixels at --mpp (default: --tile, no overlap).") var stride: Int?
     @Option(help: "Smallest tissue share of a tile for it to be classified (0…1).") var tissueThreshold = 0.5
     @Option(help: "Tiles per forward pass.") var batch = 32
@@ -103,7 +103,7 @@ struct SlidePredictCommand: ParsableCommand {
             })
         }
         let loopSeconds = Date().timeIntervalSince(loopStart)
-        let outputs = SlideOutputs(grid: grid, classes: predictor.classes, rows: tiles.rows)
+        let outputs = try wrap { try SlideOutputs(grid: grid, classes: predictor.classes, rows: tiles.rows, file: tiles.url.path) }
         try outputs.write(to: folder, slide: slide, mask: mask, thumbnail: thumb, tissueTiles: cells.count)
         progress.finish(String(format: "%d of %d tiles with tissue, level %d (%.4g µm/px) → %.4g µm/px; classified %d in %.1f s (%.2f tiles/s); wrote %@ in %.1f s; peak RSS %.0f MiB",
                                cells.count, grid.count, grid.level, slideMPP * grid.downsample, grid.targetMPP,
