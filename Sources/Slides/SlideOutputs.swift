@@ -58,7 +58,8 @@ public struct SlideOutputs {
     public func overlay(thumbnail: RGBImage) -> RGBImage {
         var tinted = thumbnail
         let sx = Double(grid.slideWidth) / Double(thumbnail.width), sy = Double(grid.slideHeight) / Double(thumbnail.height)
-        let side = Double(grid.stride) * grid.scale
+        // A tile's own area when tiles are apart (stride > tile), its stride cell otherwise.
+        let side = Double(min(grid.stride, grid.tile)) * grid.scale
         for t in tiles {
             let k = Self.color(t.pred), kc = [k.0, k.1, k.2]
             let x0 = Int(Double(t.x) / sx), x1 = min(thumbnail.width, Int((Double(t.x) + side) / sx))
@@ -89,11 +90,12 @@ public struct SlideOutputs {
         return n
     }
 
-    /// `summary.json`: areas in mm² (a tile counts for its `stride × stride` cell), counts
+    /// `summary.json`: areas in mm² (a tile counts for its `stride × stride` cell, or its own
+    /// `tile × tile` area when tiles lie apart), counts
     /// and the settings that define the grid.
     public func summary(slide: Slide, mask: TissueMask, tissueTiles: Int) -> [String: Any] {
         let mm2PerMaskPixel = mask.scaleX * mask.scaleY * grid.mpp * grid.mpp / 1e6
-        let cellMM2 = pow(Double(grid.stride) * grid.targetMPP, 2) / 1e6
+        let cellMM2 = pow(Double(min(grid.stride, grid.tile)) * grid.targetMPP, 2) / 1e6
         let counts = classCounts()
         var perClass: [String: Any] = [:]
         for (k, name) in classes.enumerated() {
@@ -122,11 +124,11 @@ public struct SlideOutputs {
             let ring = [[t.x, t.y], [t.x + side, t.y], [t.x + side, t.y + side], [t.x, t.y + side], [t.x, t.y]]
             let k = Self.color(t.pred)
             var measurements: [String: Double] = [:]
-            for (i, name) in classes.enumerated() { measurements["prob_\(name)"] = Double(t.probabilities[i]) }
+            for (i, name) in classes.enumerated() { measurements["prob_\(name)"] = round6(Double(t.probabilities[i])) }
             return ["type": "Feature", "geometry": ["type": "Polygon", "coordinates": [ring]],
                     "properties": ["objectType": "detection", "isLocked": true,
                                    "classification": ["name": classes[t.pred], "color": [Int(k.0), Int(k.1), Int(k.2)]],
-                                   "class": classes[t.pred], "probability": Double(t.probabilities[t.pred]),
+                                   "class": classes[t.pred], "probability": round6(Double(t.probabilities[t.pred])),
                                    "measurements": measurements] as [String: Any]]
         }
         return try JSONSerialization.data(withJSONObject: ["type": "FeatureCollection", "features": features],

@@ -13,10 +13,25 @@ struct SlideCommand: ParsableCommand {
         do { return try Slide(path: path) } catch let e as SlideError { throw ValidationError(e.description) }
     }
 
-    /// The slide's level-0 µm/px, or `override` (which wins when given).
+    /// The slide's level-0 µm/px; `override` only for a slide that records none (a recorded
+    /// one wins, and a line on stderr says the option was not used).
     static func mpp(_ slide: Slide, override: Double?) throws -> Double {
+        if slide.mppX != nil, let own = try? slide.mpp() {
+            if let override, override != own {
+                FileHandle.standardError.write(Data("\(slide.path): records \(own) µm/px; --slide-mpp \(override) is for slides that record none (not used)\n".utf8))
+            }
+            return own
+        }
         if let override { return override }
         do { return try slide.mpp() } catch let e as SlideError { throw ValidationError(e.description) }
+    }
+
+    /// Checks a µm/px option: finite and within what microscopes scan (0.01 to 1000 µm/px).
+    static func checkMPP(_ value: Double?, _ flag: String) throws {
+        guard let m = value else { return }
+        guard m.isFinite, (0.01...1000).contains(m) else {
+            throw ValidationError("\(flag) \(m): expected 0.01 to 1000 µm per pixel")
+        }
     }
 }
 
@@ -32,7 +47,7 @@ struct SlideInfoCommand: ParsableCommand {
 
     func validate() throws {
         guard !slides.isEmpty else { throw ValidationError("give one or more slide files") }
-        if let m = slideMpp, !(m > 0) { throw ValidationError("--slide-mpp \(m): expected a positive number of µm per pixel") }
+        try SlideCommand.checkMPP(slideMpp, "--slide-mpp")
     }
 
     func run() throws {

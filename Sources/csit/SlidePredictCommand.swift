@@ -29,7 +29,7 @@ struct SlidePredictCommand: ParsableCommand {
 
     @Option(help: "Resolution the model sees, µm per pixel (default 0.5, NCT-CRC's).") var mpp: Double?
     @Option(help: "Read this pyramid level as it is instead of resampling to --mpp.") var level: Int?
-    @Option(help: "Microns per level-0 pixel for slides that record none.") var slideMpp: Double?
+    @Option(help: "Microns per level-0 pixel for slides that record none (a recorded value wins).") var slideMpp: Double?
     @Option(help: "Tile side in pixels at --mpp (default: the checkpoint's input size; other sizes are resized to it for the model).") var tile: Int?
     @Option(help: "Step between tiles in pixels at --mpp (default: --tile, no overlap).") var stride: Int?
     @Option(help: "Smallest tissue share of a tile for it to be classified (0…1).") var tissueThreshold = 0.5
@@ -41,15 +41,20 @@ struct SlidePredictCommand: ParsableCommand {
     func validate() throws {
         guard !slides.isEmpty else { throw ValidationError("give one or more slide files") }
         guard mpp == nil || level == nil else { throw ValidationError("give --mpp or --level, not both") }
-        if let m = mpp, !(m > 0) { throw ValidationError("--mpp \(m): expected a positive number of µm per pixel") }
-        if let m = slideMpp, !(m > 0) { throw ValidationError("--slide-mpp \(m): expected a positive number of µm per pixel") }
+        try SlideCommand.checkMPP(mpp, "--mpp")
+        try SlideCommand.checkMPP(slideMpp, "--slide-mpp")
         if let l = level, l < 0 { throw ValidationError("--level \(l): expected 0 or more") }
-        if let t = tile, t < 8 { throw ValidationError("--tile \(t): expected 8 pixels or more") }
-        if let s = stride, s < 1 { throw ValidationError("--stride \(s): expected 1 pixel or more") }
+        if let t = tile, !(8...4096).contains(t) { throw ValidationError("--tile \(t): expected 8 to 4096 pixels") }
+        if let s = stride, !(1...65536).contains(s) { throw ValidationError("--stride \(s): expected 1 to 65536 pixels") }
         guard (0...1).contains(tissueThreshold) else { throw ValidationError("--tissue-threshold \(tissueThreshold): expected 0 to 1") }
         guard batch >= 1 else { throw ValidationError("--batch \(batch): expected 1 or more") }
-        guard workers >= 1 else { throw ValidationError("--workers \(workers): expected 1 or more") }
-        guard thumbnail >= 16 else { throw ValidationError("--thumbnail \(thumbnail): expected 16 pixels or more") }
+        guard (1...4096).contains(batch) else { throw ValidationError("--batch \(batch): expected 1 to 4096") }
+        guard (1...64).contains(workers) else { throw ValidationError("--workers \(workers): expected 1 to 64") }
+        guard (16...8192).contains(thumbnail) else { throw ValidationError("--thumbnail \(thumbnail): expected 16 to 8192 pixels") }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: output, isDirectory: &isFolder), !isFolder.boolValue {
+            throw ValidationError("--output \(output): is a file; expected a folder (made when missing)")
+        }
         let names = slides.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
         if let dup = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
             throw ValidationError("two slides named \(dup): their outputs would share OUTPUT/\(dup); predict them into different --output folders")
@@ -69,6 +74,10 @@ struct SlidePredictCommand: ParsableCommand {
             }
         }
         let predictor = try model.predictor(classes: nil)
+        // tiles.csv names a column per class and is read back on resume by splitting at commas.
+        if let bad = predictor.classes.first(where: { $0.contains { ",\"\n\r".contains($0) } }) {
+            throw ValidationError("\(try model.url().path): class name \"\(bad)\" holds a comma, quote or line break; tiles.csv needs names without them")
+        }
         let checkpointHash = try SHA256.hex(fileAt: try model.url())
         for (s, m) in opened { try predict(s, mpp: m, predictor: predictor, checkpointHash: checkpointHash) }
     }
@@ -77,6 +86,7 @@ struct SlidePredictCommand: ParsableCommand {
         let start = Date()
         let S = predictor.model.config.imageSize, side = tile ?? S
         let grid = TileGrid(slide: slide, mpp: slideMPP, targetMPP: mpp ?? 0.5, level: level, tile: side, stride: stride ?? side)
+        try Self.check(grid, slide: slide)
         let folder = URL(fileURLWithPath: output).appendingPathComponent(URL(fileURLWithPath: slide.path).deletingPathExtension().lastPathComponent)
         try SlideRunSettings(slide: slide, grid: grid, checkpointHash: checkpointHash, tissueThreshold: tissueThreshold,
                              batch: batch, thumbnail: thumbnail).claim(folder)
@@ -86,7 +96,7 @@ struct SlidePredictCommand: ParsableCommand {
                                  classes: predictor.classes, batch: batch, workers: workers)
         let tiles = try wrap { try TilesFile(url: folder.appendingPathComponent("tiles.csv"), header: job.header, batch: batch) }
         let progress = SlideProgress(name: URL(fileURLWithPath: slide.path).lastPathComponent)
-        let stopAfter = ProcessInfo.processInfo.environment["CSIT_SLIDE_STOP_AFTER_BATCHES"].flatMap(Int.init)
+        let stopAfter = ProcessInfo.processInfo.environment["CSIT_TEST_SLIDE_KILL_AFTER_BATCHES"].flatMap(Int.init)
         var batches = 0, classified = 0
         let loopStart = Date()
         let cells = try wrap {
@@ -109,6 +119,22 @@ struct SlidePredictCommand: ParsableCommand {
                                cells.count, grid.count, grid.level, slideMPP * grid.downsample, grid.targetMPP,
                                classified, loopSeconds, Double(classified) / max(loopSeconds, 1e-9),
                                folder.path, Date().timeIntervalSince(start), SlideProgress.peakRSSMiB()))
+    }
+
+    /// Refuses, before anything is written, a grid that could not be read in reasonable time
+    /// or memory: a tile resampled from more than 16× or less than 1/8 of its side in level
+    /// pixels (a target far coarser than the slide's coarsest level, or far finer than level
+    /// 0), or more than 10⁸ tiles.
+    static func check(_ grid: TileGrid, slide: Slide) throws {
+        let ratio = grid.scale / grid.downsample   // level pixels per target pixel
+        guard (0.125...16).contains(ratio) else {
+            throw ValidationError(String(format: "%@: a %d px tile at %.4g µm/px is read from %.4g px of level %d (%.4g µm/px); expected 1/8 to 16 times "
+                                         + "the tile (choose an --mpp nearer the slide's levels)", slide.path, grid.tile, grid.targetMPP,
+                                         Double(grid.tile) * ratio, grid.level, grid.mpp * grid.downsample))
+        }
+        guard Double(grid.columns) * Double(grid.rows) <= 1e8 else {
+            throw ValidationError("\(slide.path): \(grid.columns) × \(grid.rows) tiles; expected at most 10⁸ (a larger --tile or --stride)")
+        }
     }
 
     /// Runs `body`, turning slide and tiles-file errors into one line.

@@ -16,7 +16,7 @@ final class SlideProgress {
         let rate = new > 0 && elapsed > 0 ? Double(new) / elapsed : 0
         let eta = rate > 0 ? ProgressReporter.duration(Double(total - done) / rate) : "--"
         let line = String(format: "%@: %d/%d tiles (%.0f%%)  %.1f tiles/s  ETA %@", name, done, total,
-                          total == 0 ? 100 : 100 * Double(done) / Double(total), rate, eta)
+                          total == 0 ? 100.0 : 100 * Double(done) / Double(total), rate, eta)
         if interactive {
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
         } else if Date().timeIntervalSince(lastPlain) >= 10 || done == total {

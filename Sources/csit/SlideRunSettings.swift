@@ -26,14 +26,21 @@ struct SlideRunSettings {
     /// - Throws: `ValidationError` naming the first differing setting.
     func claim(_ folder: URL) throws {
         let file = folder.appendingPathComponent("run.json")
+        // The slide is compared by its size and OpenSlide's quickhash; the path only says
+        // where it was (a rerun from another folder, or of a moved slide, resumes).
+        let compared = values.keys.filter { $0 != "slide" }.sorted()
         if let data = FileManager.default.contents(atPath: file.path) {
             guard let old = try? JSONSerialization.jsonObject(with: data) as? [String: String] else {
                 throw ValidationError("\(file.path): not a run.json of csit slide predict; remove the folder or choose another --output")
             }
-            if let key = values.keys.sorted().first(where: { old[$0] != values[$0] }) {
+            if let key = compared.first(where: { old[$0] != values[$0] }) {
                 throw ValidationError("\(folder.path) holds tiles made with other settings (\(key) \(old[key] ?? "unset"), now \(values[key]!)); rerun with the same arguments to resume, or choose another --output")
             }
             return
+        }
+        // Rows without the record of what made them could be another model's: never mixed in.
+        if FileManager.default.fileExists(atPath: folder.appendingPathComponent("tiles.csv").path) {
+            throw ValidationError("\(folder.path) holds a tiles.csv without run.json (what made it is unknown); remove the folder or choose another --output")
         }
         let data = try JSONSerialization.data(withJSONObject: values, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try AtomicFile.write(data + Data("\n".utf8), to: file)

@@ -128,7 +128,7 @@ final class SlideCommandTests: XCTestCase {
 
         // Killed after two batches, then a torn line appended: the rerun gives the same file.
         let cut = Self.work.appendingPathComponent("cut")
-        (status, out) = try CLIRunner.run(args + ["--output", cut.path], environment: ["CSIT_SLIDE_STOP_AFTER_BATCHES": "2"])
+        (status, out) = try CLIRunner.run(args + ["--output", cut.path], environment: ["CSIT_TEST_SLIDE_KILL_AFTER_BATCHES": "2"])
         XCTAssertEqual(status, SIGKILL, out)
         let cutFolder = cut.appendingPathComponent("cmu_small_region")
         XCTAssertEqual(try tiles(cutFolder).rows.count, 32)
@@ -171,6 +171,65 @@ final class SlideCommandTests: XCTestCase {
             XCTAssertEqual(rows.count, grid[0] * grid[1], "--tissue-threshold 0: every tile")
             XCTAssertTrue(rows.allSatisfy { $0[2] == String(level) })
         }
+    }
+}
+
+extension SlideCommandTests {
+    /// Found by review: a slide without tissue tiles crashed (a format argument of the wrong
+    /// type), extreme --mpp values trapped or hung, --stride > --tile overstated areas, a
+    /// tiles.csv without run.json was resumed with another model, a rerun from another
+    /// folder was refused, a recorded mpp was silently overridden.
+    func testHostileSlideArgumentsAreOneLineAndResumeNeverMixesRuns() throws {
+        let model = try Self.model.get()
+        let dir = Self.work.appendingPathComponent("hostile")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let glass = dir.appendingPathComponent("glass.tif")
+        try PyramidTIFF.write([RGBImage(width: 256, height: 192, pixels: [UInt8](repeating: 250, count: 256 * 192 * 3))],
+                              micronsPerPixel: 0.5, to: glass)
+        var (status, out) = try CLIRunner.run(["slide", "predict", glass.path, "--checkpoint", model, "--tile", "32", "--output", dir.path])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("0 of 48 tiles with tissue"), out)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("glass/summary.json"))) as! [String: Any]
+        XCTAssertEqual(summary["tiles"] as? [String: Int], ["grid": 48, "tissue": 0, "classified": 0])
+
+        let base = ["slide", "predict", Self.bundled, "--checkpoint", model, "--tile", "32"]
+        for (extra, expected) in [(["--mpp", "1e-20"], "--mpp 1e-20: expected 0.01 to 1000 µm per pixel"),
+                                  (["--slide-mpp", "inf"], "--slide-mpp inf: expected 0.01 to 1000 µm per pixel"),
+                                  (["--mpp", "0.01"], "\(Self.bundled): a 32 px tile at 0.01 µm/px is read from 0.6413 px of level 0"),
+                                  (["--mpp", "100"], "\(Self.bundled): a 32 px tile at 100 µm/px is read from 6413 px of level 0"),
+                                  (["--thumbnail", "100000"], "--thumbnail 100000: expected 16 to 8192 pixels"),
+                                  (["--workers", "100000"], "--workers 100000: expected 1 to 64"),
+                                  (["--output", glass.path], "--output \(glass.path): is a file; expected a folder")] {
+            (status, out) = try CLIRunner.run(base + extra + (extra.contains("--output") ? [] : ["--output", dir.appendingPathComponent("x").path]))
+            XCTAssertNotEqual(status, 0, out)
+            XCTAssertTrue(out.hasPrefix("Error: \(expected)"), "\(extra): \(out)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("x/cmu_small_region/tiles.csv").path), "\(extra)")
+        }
+        // Tiles 4× their side apart: the areas are the tiles' own, and the rerun from another
+        // working folder (the slide named by another path) resumes.
+        let apart = dir.appendingPathComponent("apart")
+        (status, out) = try CLIRunner.run(base + ["--stride", "128", "--tissue-threshold", "0", "--output", apart.path])
+        XCTAssertEqual(status, 0, out)
+        let folder = apart.appendingPathComponent("cmu_small_region")
+        let s2 = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("summary.json"))) as! [String: Any]
+        let classified = (s2["tiles"] as! [String: Int])["classified"]!
+        XCTAssertEqual(s2["classified_area_mm2"] as! Double, Double(classified) * pow(32 * 0.5, 2) / 1e6, accuracy: 1e-6)
+        let absolute = CLIRunner.repositoryRoot.appendingPathComponent(Self.bundled).path
+        (status, out) = try CLIRunner.run(["slide", "predict", absolute] + Array(base.dropFirst(3)) + ["--stride", "128", "--tissue-threshold", "0",
+                                                                                                       "--output", apart.path])
+        XCTAssertEqual(status, 0, out)
+        // A tiles.csv whose run.json is gone: refused, not resumed with whatever model is given now.
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("run.json"))
+        let before = try Data(contentsOf: folder.appendingPathComponent("tiles.csv"))
+        (status, out) = try CLIRunner.run(base + ["--stride", "128", "--tissue-threshold", "0", "--output", apart.path])
+        XCTAssertNotEqual(status, 0, out)
+        XCTAssertTrue(out.hasPrefix("Error: \(folder.path) holds a tiles.csv without run.json"), out)
+        XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("tiles.csv")), before)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("run.json").path))
+        // A recorded mpp wins over --slide-mpp, and says so.
+        (status, out) = try CLIRunner.run(base + ["--slide-mpp", "0.25", "--output", dir.appendingPathComponent("override").path])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("records 0.499 µm/px; --slide-mpp 0.25 is for slides that record none (not used)"), out)
     }
 }
 
