@@ -47,7 +47,7 @@ public struct LineChart {
 
     static let width = 640.0, height = 340.0
     /// The margins around the plot area (the legend sits in the right one).
-    static let left = 62.0, right = 170.0, top = 30.0, bottom = 46.0
+    static let left = 62.0, right = 200.0, top = 30.0, bottom = 46.0
 
     /// A coordinate with two decimals (crisp enough, short, deterministic).
     static func f(_ v: Double) -> String { String(format: "%.2f", v) }
@@ -146,7 +146,7 @@ public struct LineChart {
     }
 
     /// A legend name cut to fit beside the plot.
-    static func short(_ name: String) -> String { name.count > 20 ? String(name.prefix(19)) + "…" : name }
+    static func short(_ name: String) -> String { name.count > 26 ? String(name.prefix(25)) + "…" : name }
 
     /// The dash patterns of lines past the palette.
     static let dashes = ["2 3", "8 3 2 3", "10 5"]

@@ -38,8 +38,12 @@ public struct ReportSite {
         let listing = try? RunListing.load(store: store)
         // By what tells runs apart (mode, fold, …), so a run's colour and place are the same
         // on every page.
-        let runs = (listing?.rows.compactMap { RunRecord.load($0, store: store) } ?? [])
-            .sorted { ($0.label, $0.id) < ($1.label, $1.id) }
+        var runs = listing?.rows.compactMap { RunRecord.load($0, store: store) } ?? []
+        let seeds = Set(runs.compactMap { $0.text("seed") })
+        for i in runs.indices {
+            runs[i].label = runs[i].labelParts.filter { $0.key != "seed" || seeds.count > 1 }.map(\.text).joined(separator: " ")
+        }
+        runs.sort { ($0.label, $0.id) < ($1.label, $1.id) }
         guard !runs.isEmpty || !tables.isEmpty else {
             throw ReportError("\(resultsDir.path): not a results folder (expected run folders runs/<id>/config.json or tables <name>.md with <name>.json)"
                 + (problems.isEmpty ? "" : "; " + problems.joined(separator: "; ")))

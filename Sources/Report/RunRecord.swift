@@ -34,10 +34,26 @@ public struct RunRecord {
         row.cells[column].map(RunListing.raw)
     }
 
-    /// What tells the run apart in a few words: mode, fold, zoom, label fraction, seed, sweep.
-    public var label: String {
-        [text("mode"), text("fold").map { "fold \($0)" }, text("zoom"), text("label_fraction").map { "\($0) labels" },
-         text("seed").map { "seed \($0)" }, text("sweep")].compactMap { $0 }.joined(separator: " ")
+    /// What tells the run apart in a few words: mode, fold, zoom, label fraction, seed (when
+    /// the runs have several), sweep point; set by `ReportSite.load`.
+    public internal(set) var label = ""
+
+    /// The label's parts by key: mode, fold, zoom, label fraction, seed, the sweep point with
+    /// each key cut to its last part (`train.ft.lr=1.0e-3` → `lr=1.0e-3`).
+    var labelParts: [(key: String, text: String)] {
+        var p: [(key: String, text: String)] = [("mode", text("mode") ?? "")]
+        if let f = text("fold") { p.append(("fold", "fold \(f)")) }
+        if let z = text("zoom") { p.append(("zoom", z)) }
+        if let lf = text("label_fraction") { p.append(("label_fraction", "\(lf) labels")) }
+        if let s = text("seed") { p.append(("seed", "seed \(s)")) }
+        if let s = text("sweep") {
+            p.append(("sweep", s.split(separator: ",").map { piece -> String in
+                let t = piece.trimmingCharacters(in: .whitespaces)
+                guard let eq = t.firstIndex(of: "="), let key = t[..<eq].split(separator: ".").last else { return t }
+                return String(key) + t[eq...]
+            }.joined(separator: ", ")))
+        }
+        return p
     }
 
     /// The run's page, relative to `report/`.

@@ -70,7 +70,9 @@ final class ReportBrowserTests: XCTestCase {
             tables: all(d, "table.results").map(function (t) {
               return [t.getAttribute("data-table"), all(t, "tr").map(function (r) { return all(r, ".v, thead th").map(function (c) { return c.textContent; }); })];
             }),
-            cssRules: rules, script: d.documentElement.classList.contains("js")
+            cssRules: rules, script: d.documentElement.classList.contains("js"),
+            shownRuns: all(d, ".charts [data-run]").filter(function (e) { return !e.classList.contains("hidden"); })
+              .map(function (e) { return e.getAttribute("data-run"); }).filter(function (v, i, a) { return a.indexOf(v) === i; })
           };
           document.getElementById("out").textContent = JSON.stringify(results);
         }
@@ -87,6 +89,7 @@ final class ReportBrowserTests: XCTestCase {
         var tables: [[TableEntry]]
         var cssRules: Int
         var script: Bool
+        var shownRuns: [String]
     }
 
     /// Bad input is one line naming the folder and what was expected; --help has examples.
@@ -126,7 +129,10 @@ final class ReportBrowserTests: XCTestCase {
         try "<!DOCTYPE html><title>probe</title><img src=\"missing-on-purpose.png\" alt=\"\"><script>console.error(\"report-probe-error\")</script>"
             .write(to: probe, atomically: true, encoding: .utf8)
         let harness = work.appendingPathComponent("harness.html")
-        try Self.harness(pages + [probe]).write(to: harness, atomically: true, encoding: .utf8)
+        // The compare page as a table cell's link opens it: the script shows only that run.
+        let chosen = runPages[0].deletingPathExtension().lastPathComponent
+        let compareOne = URL(string: pages[2].absoluteString + "?runs=\(chosen)")!
+        try Self.harness(pages + [probe, compareOne]).write(to: harness, atomically: true, encoding: .utf8)
         let (dom, log) = try Self.chromium(["--virtual-time-budget=20000", "--dump-dom", harness.absoluteString])
         guard let start = dom.range(of: "<pre id=\"out\">"), let end = dom.range(of: "</pre>", range: start.upperBound..<dom.endIndex) else {
             return XCTFail("no results from the harness: \(dom.prefix(2000)) \(log.suffix(2000))")
@@ -171,6 +177,8 @@ final class ReportBrowserTests: XCTestCase {
             XCTAssertEqual(rows, expected, "table \(name): the rendered cells differ from \(name).md")
             XCTAssertGreaterThan(rows.count, 2)
         }
+        XCTAssertGreaterThan(found[pages[2].absoluteString]?.shownRuns.count ?? 0, 1, "without a choice the compare page draws every run")
+        XCTAssertEqual(found[compareOne.absoluteString]?.shownRuns, [chosen], "compare.html?runs=ID draws only that run")
         let runsPage = try XCTUnwrap(found[pages[1].absoluteString])
         XCTAssertEqual(runsPage.links.filter { $0.hasPrefix("runs/") }.count, 7, "the runs page links every run")
         let ssl = try XCTUnwrap(runPages.first { try String(contentsOf: $0, encoding: .utf8).contains("SSL reconstructions") })

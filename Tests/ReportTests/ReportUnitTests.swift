@@ -22,8 +22,8 @@ final class ReportUnitTests: XCTestCase {
         chart.xRange = (1, 2)
         chart.yRange = (0, 1)
         let svg = chart.svg
-        // Plot area: x 62…470, y 30…294 (640 × 340 less the margins).
-        XCTAssertTrue(svg.contains(#"<polyline points="62.00,294.00 470.00,30.00""#), svg)
+        // Plot area: x 62…440, y 30…294 (640 × 340 less the margins).
+        XCTAssertTrue(svg.contains(#"<polyline points="62.00,294.00 440.00,30.00""#), svg)
         XCTAssertTrue(svg.contains(#"<circle cx="62.00" cy="162.00""#), "a single point is a circle: \(svg)")
         XCTAssertTrue(svg.contains(#"<g class="series" data-run="r1">"#))
         for tick in ["0", "0.2", "0.4", "0.6", "0.8", "1.0"] { XCTAssertTrue(svg.contains(">\(tick)</text>"), "y tick \(tick)") }
