@@ -43,7 +43,9 @@ extension ResultTable {
         var header = [corner]
         for c in columns { header.append(Self.header(c)); if hasRef { header.append("Δ ref") } }
         header += textColumns.map(\.header)
-        var s = "### \(title)\n\n| " + header.joined(separator: " | ") + " |\n|" + String(repeating: "---|", count: header.count) + "\n"
+        // A `|` in a row name or text column (free text in the spec) would start a new cell.
+        func esc(_ cells: [String]) -> [String] { cells.map { $0.replacingOccurrences(of: "|", with: "\\|") } }
+        var s = "### \(title)\n\n| " + esc(header).joined(separator: " | ") + " |\n|" + String(repeating: "---|", count: header.count) + "\n"
         for (r, row) in rows.enumerated() {
             var line = [label(row)]
             for cell in cells[r] {
@@ -52,7 +54,7 @@ extension ResultTable {
                 if hasRef { line.append(cell.reference.map { String(format: "%+.3f", (percent ? 100 : 1) * cell.mean - $0) } ?? "") }
             }
             line += texts(row)
-            s += "| " + line.joined(separator: " | ") + " |\n"
+            s += "| " + esc(line).joined(separator: " | ") + " |\n"
         }
         if !missing.isEmpty {
             s += "\n**Incomplete:** \(missing.count) planned run\(missing.count == 1 ? " has" : "s have") no test metrics "

@@ -26,6 +26,7 @@ enum Assets {
     table.perclass td:first-child { text-align: left; font-weight: bold; }
     table.results .runs { display: block; font-size: 11px; }
     table.results .runs a { margin-left: 3px; }
+    table.results .runs.missing { color: #a40000; }
     table.kv td:first-child { font-family: "DejaVu Sans Mono", monospace; white-space: nowrap; }
     table.kv td { max-width: 90ch; overflow-wrap: anywhere; }
     table.runs { font-size: 13px; }

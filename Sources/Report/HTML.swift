@@ -35,6 +35,20 @@ public enum HTML {
         attributes.compactMap { k, v in v.map { " \(k)=\"\(escape($0))\"" } }.joined()
     }
 
+    /// A relative path as a URL: each component percent-encoded (a table named `Table 1 (%)`
+    /// or `demo #1` still links to its file), `/` kept.
+    public static func path(_ p: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "/?#%;")
+        return p.split(separator: "/", omittingEmptySubsequences: false)
+            .map { $0.addingPercentEncoding(withAllowedCharacters: allowed) ?? String($0) }.joined(separator: "/")
+    }
+
+    /// An HTML id from any text: letters, digits, `-` and `_` kept, the rest `-`.
+    public static func slug(_ text: String) -> String {
+        String(text.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "-" })
+    }
+
     /// `<a href=…>text</a>` with `text` escaped.
     public static func link(_ href: String, _ text: String, title: String? = nil) -> String {
         element("a", [("href", href), ("title", title)], escape(text))

@@ -26,7 +26,7 @@ public struct IndexPage {
 
     /// One table: its title, the cells (linked to their runs), its notes and its files.
     func section(_ t: ReportTable) -> String {
-        var s = HTML.element("h2", [("id", "table-\(t.name)")], HTML.escape(t.title))
+        var s = HTML.element("h2", [("id", "table-" + HTML.slug(t.name))], HTML.escape(t.title))
         let head = HTML.element("thead", [], HTML.element("tr", [], t.header.map { HTML.element("th", [], HTML.escape($0)) }.joined()))
         let body = t.rows.enumerated().map { r, row in
             HTML.element("tr", [], row.enumerated().map { c, text in cell(text, runs: t.runs[r][c], isLabel: c == 0) }.joined())
@@ -37,7 +37,7 @@ public struct IndexPage {
         let files = ["md", "csv", "tex", "json"].map { "\(t.name).\($0)" }
             .filter { FileManager.default.fileExists(atPath: site.resultsDir.appendingPathComponent($0).path) }
         if !files.isEmpty {
-            s += HTML.element("p", [("class", "files")], "Files: " + files.map { HTML.link("../\($0)", $0) }.joined(separator: " · "))
+            s += HTML.element("p", [("class", "files")], "Files: " + files.map { HTML.link(HTML.path("../\($0)"), $0) }.joined(separator: " · "))
         }
         return s
     }
@@ -47,10 +47,17 @@ public struct IndexPage {
     public func cell(_ text: String, runs ids: [String], isLabel: Bool) -> String {
         if isLabel { return HTML.element("th", [("scope", "row")], HTML.element("span", [("class", "v")], HTML.escape(text))) }
         let known = ids.compactMap { site.run($0) }
-        guard !known.isEmpty else { return HTML.element("td", [], HTML.element("span", [("class", "v")], HTML.escape(text))) }
+        guard !known.isEmpty else {
+            let gone = ids.isEmpty ? "" : HTML.element("span", [("class", "runs missing")], "\(ids.count) of \(ids.count) runs not in runs/")
+            return HTML.element("td", [], HTML.element("span", [("class", "v")], HTML.escape(text)) + gone)
+        }
         let target = known.count == 1 ? known[0].page : "compare.html?runs=" + known.map(\.id).joined(separator: ",")
         let title = known.map(\.label).joined(separator: "; ")
         var s = HTML.element("a", [("class", "v"), ("href", target), ("title", title)], HTML.escape(text))
+        // A run folder deleted since the table was written: the cell still says it had it.
+        if known.count < ids.count {
+            s += HTML.element("span", [("class", "runs missing")], "\(ids.count - known.count) of \(ids.count) runs not in runs/")
+        }
         if known.count > 1 {
             s += HTML.element("span", [("class", "runs")], known.enumerated().map { i, r in
                 HTML.link(r.page, "\(i + 1)", title: r.label)

@@ -69,6 +69,10 @@ public struct ReportSite {
     /// that no longer have a folder; returns the number of files written.
     @discardableResult
     public func write() throws -> Int {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: reportDir.path, isDirectory: &isFolder), !isFolder.boolValue {
+            throw ReportError("\(reportDir.path): is a file; expected the report's folder (remove or rename it)")
+        }
         let files = files()
         for (path, content) in files {
             try AtomicFile.write(Data(content.utf8), to: reportDir.appendingPathComponent(path))

@@ -64,6 +64,10 @@ public struct ReportTable: Equatable, Sendable {
         guard body.count == side.rows.count else {
             throw ReportError("\(path): \(body.count) table rows, its sidecar JSON lists \(side.rows.count)")
         }
+        // A row of another width would pair its cells with the wrong columns' runs.
+        if let r = body.firstIndex(where: { $0.count != header.count }) {
+            throw ReportError("\(path): row \(r + 1) has \(body[r].count) cells, the header \(header.count) (an unescaped '|'?)")
+        }
         // With references every metric column is followed by its Δ ref column.
         let textCount = side.textColumns?.count ?? 0
         let withDelta = header.count - 1 - textCount == 2 * side.columns.count && !side.columns.isEmpty
@@ -76,12 +80,22 @@ public struct ReportTable: Equatable, Sendable {
         return ReportTable(name: name, title: side.title, header: header, rows: body, runs: runs, notes: notes)
     }
 
-    /// The cells of a Markdown table line (`| a | b |` → `["a", "b"]`), trimmed.
+    /// The cells of a Markdown table line (`| a | b \\| c |` → `["a", "b | c"]`), trimmed; an
+    /// escaped `\\|` stays inside its cell.
     public static func cells(_ line: String) -> [String] {
         var s = line.trimmingCharacters(in: .whitespaces)
         if s.hasPrefix("|") { s.removeFirst() }
-        if s.hasSuffix("|") { s.removeLast() }
-        return s.components(separatedBy: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        if s.hasSuffix("|") && !s.hasSuffix("\\|") { s.removeLast() }
+        var out: [String] = [], current = "", escaped = false
+        for ch in s {
+            if escaped { current.append(ch == "|" ? "|" : "\\"); if ch != "|" { current.append(ch) }; escaped = false }
+            else if ch == "\\" { escaped = true }
+            else if ch == "|" { out.append(current); current = "" }
+            else { current.append(ch) }
+        }
+        if escaped { current.append("\\") }
+        out.append(current)
+        return out.map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
     /// The tables of a results folder: every `<name>.json` sidecar with a `<name>.md` beside

@@ -122,6 +122,10 @@ final class CrossSpecTableTests: XCTestCase {
         XCTAssertTrue(md.contains("NCT: modes ssl-ft of spec nct (nct data at `/nowhere/nct`; test set `/nowhere/nct-test`; seeds 0)"), md)
         XCTAssertTrue(md.contains("Rows marked (reported) are values reported in the literature"), md)
         XCTAssertTrue(t.csv.contains(",reported,Backbone\n"), t.csv)
+        // Found by review: a `|` in free text (a text column, a row name) started a new cell.
+        var piped = t
+        piped.textColumns[0].values["cSiT"] = "CCT | ViT"
+        XCTAssertTrue(piped.markdown.contains(#"| CCT \| ViT |"#), piped.markdown)
     }
 
     func testColumnMistakesAreLocatedAtPlanTime() throws {

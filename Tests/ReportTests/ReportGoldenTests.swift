@@ -36,7 +36,30 @@ final class ReportGoldenTests: XCTestCase {
         let two = index.cell("0.5 ± 0.1", runs: [ids[1], ids[2]], isLabel: false)
         XCTAssertTrue(two.contains("href=\"compare.html?runs=\(ids[1]),\(ids[2])\""), two)
         XCTAssertTrue(two.contains(">1</a> <a href=\"runs/\(ids[2]).html\""), two)
-        XCTAssertEqual(index.cell("–", runs: ["not-a-run"], isLabel: false), "<td><span class=\"v\">–</span></td>")
+        // Found by review: a cell whose run folders are gone silently showed fewer runs.
+        XCTAssertEqual(index.cell("–", runs: ["not-a-run"], isLabel: false),
+                       "<td><span class=\"v\">–</span><span class=\"runs missing\">1 of 1 runs not in runs/</span></td>")
+        let partial = index.cell("0.5 ± 0.1", runs: [ids[1], "gone", ids[2]], isLabel: false)
+        XCTAssertTrue(partial.contains("<span class=\"runs missing\">1 of 3 runs not in runs/</span>"), partial)
+        XCTAssertTrue(partial.contains("href=\"compare.html?runs=\(ids[1]),\(ids[2])\""), partial)
+    }
+
+    /// Found by review: table files named with spaces, `#`, `?` or `%` gave links that do not
+    /// resolve, and a file where report/ goes was a confusing error.
+    func testFileNamesArePercentEncodedAndAFileInTheWayIsOneLine() throws {
+        XCTAssertEqual(HTML.path("../demo #1?.md"), "../demo%20%231%3F.md")
+        XCTAssertEqual(HTML.path("../Table 1 (%).csv"), "../Table%201%20(%25).csv")
+        XCTAssertEqual(HTML.path("../Table 1 (%).csv").removingPercentEncoding, "../Table 1 (%).csv")
+        XCTAssertEqual(HTML.slug("Table 1 (%)"), "Table-1----")
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("csit-report-file-\(getpid())")
+        try? FileManager.default.removeItem(at: copy)
+        try FileManager.default.copyItem(at: Self.fixture, to: copy)
+        defer { try? FileManager.default.removeItem(at: copy) }
+        try? FileManager.default.removeItem(at: copy.appendingPathComponent("report"))
+        try "x".write(to: copy.appendingPathComponent("report"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ReportSite.load(copy).write()) { e in
+            XCTAssertEqual("\(e)", "\(copy.appendingPathComponent("report").path): is a file; expected the report's folder (remove or rename it)")
+        }
     }
 
     /// Writes into a copy: every page lands in report/, a stale run page is removed.

@@ -85,6 +85,14 @@ final class ReportUnitTests: XCTestCase {
         XCTAssertThrowsError(try ReportTable.make(name: "t", markdown: md, sidecar: short, paths: paths)) { e in
             XCTAssertEqual("\(e)", "t.md: 2 table rows, its sidecar JSON lists 1")
         }
+        // Found by review: a `|` inside a row name shifted every cell onto other columns' runs.
+        let piped = md.replacingOccurrences(of: "| FT |", with: "| SSL | LE |")
+        XCTAssertThrowsError(try ReportTable.make(name: "t", markdown: piped, sidecar: side, paths: paths)) { e in
+            XCTAssertEqual("\(e)", "t.md: row 1 has 7 cells, the header 6 (an unescaped '|'?)")
+        }
+        let escaped = try ReportTable.make(name: "t", markdown: md.replacingOccurrences(of: "| FT |", with: #"| SSL \| LE |"#), sidecar: side, paths: paths)
+        XCTAssertEqual(escaped.rows[0].first, "SSL | LE")
+        XCTAssertEqual(escaped.runs[0][1], ["a", "b"])
         XCTAssertThrowsError(try ReportTable.make(name: "t", markdown: md, sidecar: Data("[]".utf8), paths: paths)) { e in
             XCTAssertEqual("\(e)", "t.json: not a csit table sidecar (expected keys title, rows, columns, cells)")
         }
