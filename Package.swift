@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "CProcessShim"),
         .systemLibrary(name: "COpenSlide", path: "Sources/COpenSlide", pkgConfig: "openslide",
                        providers: [.apt(["libopenslide-dev"])]),
-        .target(name: "Slides", dependencies: ["COpenSlide", "CTIFF", "HistoData"], exclude: ["README.md"], swiftSettings: cpuFlags),
+        .target(name: "Slides", dependencies: ["COpenSlide", "CTIFF", "HistoData", "TensorKit"], exclude: ["README.md"], swiftSettings: cpuFlags),
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
                        providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "CMPIShim", dependencies: ["CMPI"], linkerSettings: [.linkedLibrary("mpi")]),
@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["TensorKit", "HistoData"], swiftSettings: cpuFlags),
         .target(name: "TensorBoard", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["README.md"]),
-        .target(name: "Training", dependencies: ["TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation", "Collectives", "TensorBoard"],
+        .target(name: "Training", dependencies: ["TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Slides", "Evaluation", "Collectives", "TensorBoard"],
                 swiftSettings: cpuFlags),
         .target(name: "Experiments",
                 dependencies: ["Training", "Evaluation", "HistoData", "CSiTKit", "TensorKit", "Collectives",
@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "csit",
             dependencies: [
-                "TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation", "Training", "Experiments", "CProcessShim", "Collectives",
+                "TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Slides", "Evaluation", "Training", "Experiments", "CProcessShim", "Collectives",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "HistoData", "TensorKit"]),
         .testTarget(name: "CLITests", dependencies: ["csit", "HistoData", "TensorKit", "Evaluation", "Experiments", "Training", "TensorBoard"],
                     resources: [.copy("Golden"), .copy("Hostile")]),
-        .testTarget(name: "SlidesTests", dependencies: ["Slides", "HistoData"]),
+        .testTarget(name: "SlidesTests", dependencies: ["Slides", "HistoData", "TensorKit"]),
         .testTarget(name: "CSiTKitTests", dependencies: ["CSiTKit", "NeuralKit", "TensorKit"],
                     resources: [.copy("Fixtures")]),
     ]
