@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HistoData
+import Slides
 
 extension DatasetKind: ExpressibleByArgument {}
 extension BreakHisTask: ExpressibleByArgument {}
@@ -31,8 +32,11 @@ struct DataCommand: ParsableCommand {
         var task: BreakHisTask = .binary
 
         func load() throws -> Dataset {
-            do { return try Dataset.load(dataset, root: URL(fileURLWithPath: root), task: task) }
+            // Slides at the default tiling (slide_mpp 0.5, slide_tile 224, min_tissue 0.5).
+            do { return try Dataset.load(dataset, root: URL(fileURLWithPath: root), task: task, tiling: SlideTiling()) }
             catch let e as DatasetError { throw ValidationError(e.description) }
+            catch let e as SlideDatasetError { throw ValidationError(e.description) }
+            catch let e as SlideError { throw ValidationError(e.description) }
         }
     }
 
