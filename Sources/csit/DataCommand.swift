@@ -105,8 +105,9 @@ struct DataCommand: ParsableCommand {
 
         func run() throws {
             let src = URL(fileURLWithPath: source)
-            let set = SampleSet(tileSize: tile, heSlide: src.appendingPathComponent("cmu_small_region.svs"),
+            var set = SampleSet(tileSize: tile, heSlide: src.appendingPathComponent("cmu_small_region.svs"),
                                 ihcImage: src.appendingPathComponent("skimage_ihc.png"))
+            set.slideReader = { try Slide(path: $0.path).levelZero() }
             let s = try set.build(output: URL(fileURLWithPath: output))
             print("\(output): \(s.unlabeled) unlabeled patches; labeled "
                   + SampleSet.classes.map { "\($0) \(s.perClass[$0] ?? 0)" }.joined(separator: ", "))
