@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["TensorKit", "HistoData"], swiftSettings: cpuFlags),
         .target(name: "TensorBoard", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["README.md"]),
-        .target(name: "Training", dependencies: ["TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Evaluation", "Collectives", "TensorBoard"],
+        .target(name: "Training", dependencies: ["TensorKit", "NeuralKit", "CSiTKit", "HistoData", "Slides", "Evaluation", "Collectives", "TensorBoard"],
                 swiftSettings: cpuFlags),
         .target(name: "Experiments",
                 dependencies: ["Training", "Evaluation", "HistoData", "CSiTKit", "TensorKit", "Collectives",
@@ -102,7 +102,7 @@ let package = Package(
                     resources: [.copy("Golden"), .copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["csit", "HistoData", "CSiTKit", "NeuralKit", "Slides", "TensorKit", "Evaluation", "Experiments", "Training", "TensorBoard"],
                     resources: [.copy("Golden"), .copy("Hostile")]),
-        .testTarget(name: "SlidesTests", dependencies: ["Slides", "HistoData"]),
+        .testTarget(name: "SlidesTests", dependencies: ["Slides", "HistoData", "TensorKit"]),
         .testTarget(name: "CSiTKitTests", dependencies: ["CSiTKit", "NeuralKit", "TensorKit"],
                     resources: [.copy("Fixtures")]),
     ]

@@ -20,7 +20,7 @@ struct DataHashes {
     mutating func hash(_ c: RunConfig) throws -> (String, Int) {
         let splitKey = [c.root, c.dataset.rawValue, c.task.rawValue, c.mode == .ssl ? "ssl" : "labeled", c.zoom ?? "",
                         c.folds.map(String.init) ?? "", String(c.groupByPatient), c.testFraction.map { "\($0)" } ?? "",
-                        c.testRoot ?? "-", String(c.splitSeed)].joined(separator: "|")
+                        c.testRoot ?? "-", String(c.splitSeed)].joined(separator: "|") + c.listingKey
         if let h = splits[splitKey] { return h }
         guard let dataset = try list(c.root, c) else {
             // Costed at the public dataset's published count when the root names one.
@@ -41,10 +41,10 @@ struct DataHashes {
 
     /// The dataset at `root` in `c`'s layout, listed once; nil when `root` does not exist.
     mutating func list(_ root: String, _ c: RunConfig) throws -> Dataset? {
-        let key = "\(root)|\(c.dataset.rawValue)|\(c.task.rawValue)"
+        let key = "\(root)|\(c.dataset.rawValue)|\(c.task.rawValue)" + c.listingKey
         if let d = datasets[key] { return d }
         guard FileManager.default.fileExists(atPath: root) else { return nil }
-        let d = try Dataset.load(c.dataset, root: URL(fileURLWithPath: root), task: c.task)
+        let d = try c.loadDataset(root: root)
         datasets[key] = d
         order.append(key)
         return d
@@ -56,7 +56,7 @@ struct DataHashes {
         var roots = [(c.mode == .ssl && tree.value(at: ["ssl", "dataset", "root"]) != nil ? ["ssl", "dataset", "root"] : ["dataset", "root"], c.root)]
         if let t = c.testRoot, c.mode != .ssl { roots.append((["dataset", "test_root"], t)) }
         return try roots.compactMap { key, root in
-            let datasetKey = "\(root)|\(c.dataset.rawValue)|\(c.task.rawValue)"
+            let datasetKey = "\(root)|\(c.dataset.rawValue)|\(c.task.rawValue)" + c.listingKey
             if let known = findings[datasetKey] { return (key, known.problems, known.warnings) }
             guard let d = try list(root, c) else { return nil }
             let check = DatasetCheck(listing: d)
@@ -71,7 +71,7 @@ struct DataHashes {
     /// Images per class of a run's (zoom-filtered) dataset, once it has been listed; counted
     /// once per dataset and zoom.
     mutating func classCounts(_ c: RunConfig) -> [(name: String, count: Int)]? {
-        let key = "\(c.root)|\(c.dataset.rawValue)|\(c.task.rawValue)"
+        let key = "\(c.root)|\(c.dataset.rawValue)|\(c.task.rawValue)" + c.listingKey
         if let known = counted[key + "|" + (c.zoom ?? "")] { return known }
         guard let d = datasets[key], !d.classes.isEmpty else { return nil }
         var counts = [Int](repeating: 0, count: d.classes.count)

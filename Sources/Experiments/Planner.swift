@@ -196,9 +196,16 @@ extension Plan {
 extension ExperimentSpec {
     /// Where the spec sets a run setting for a mode, by resolution order (the last block
     /// that sets it wins): `train.<mode>`, its probe's block, `train`, `model`; `ssl` for
-    /// pretraining. Nil when the value is a default or planned.
+    /// pretraining; `dataset` (`ssl.dataset` first for pretraining) for the slide tiling. Nil
+    /// when the value is a default or planned.
     /// - Parameter tree: the sweep point's tree (a swept value is located where it is swept).
     func location(ofSetting key: String, mode: RunConfig.Mode, in tree: SpecValue) -> (location: SpecLocation, path: String)? {
+        if RunSetting.named(key)?.placement == .dataset {
+            for b in mode == .ssl ? [["ssl", "dataset"], ["dataset"]] : [["dataset"]] {
+                if let v = tree.value(at: b + [key]) { return (v.location, (b + [key]).joined(separator: ".")) }
+            }
+            return nil
+        }
         let blocks: [[String]] = mode == .ssl ? [["ssl"], ["model"]]
             : [["train", mode.rawValue], ["train", mode.settingsBase.rawValue], ["train"], ["model"]]
         for b in blocks { if let v = tree.value(at: b + [key]) { return (v.location, (b + [key]).joined(separator: ".")) } }

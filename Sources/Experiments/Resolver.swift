@@ -46,8 +46,15 @@ enum Resolver {
         if let d = tree.value(at: ["ssl", "dataset"]) {
             if let k = d["kind"] { p.entries.append(try entry("dataset", k, path: "ssl.dataset.kind")) }
             if let r = d["root"] { p.entries.append(try entry("root", r, path: "ssl.dataset.root")) }
+            p.entries += try block(tree, ["ssl", "dataset"], placed: .dataset)
         } else if let r = tree.value(at: ["dataset", "root"]) {
+            // Whole slides pretrain as slides (tiled as the dataset block says); any other
+            // layout pretrains as its unlabeled images.
+            if let k = tree.value(at: ["dataset", "kind"]), k.scalarString == DatasetKind.slides.rawValue {
+                p.entries.append(try entry("dataset", k, path: "dataset.kind"))
+            }
             p.entries.append(try entry("root", r, path: "dataset.root"))
+            p.entries += try block(tree, ["dataset"], placed: .dataset)
         }
         p.entries += try block(tree, ["ssl"]) + block(tree, ["ssl"], placed: .ssl)
         p.append("seed", String(seed), source: "protocol.seeds")
@@ -60,6 +67,7 @@ enum Resolver {
         for (specKey, key) in [("kind", "dataset"), ("root", "root"), ("task", "task"), ("test_root", "test_root")] {
             if let v = tree.value(at: ["dataset", specKey]) { p.entries.append(try entry(key, v, path: "dataset.\(specKey)")) }
         }
+        p.entries += try block(tree, ["dataset"], placed: .dataset)
         for (specKey, key) in [("folds", "folds"), ("test_fraction", "test_fraction"), ("split_seed", "split_seed"),
                                ("validation", "validation")] {
             if let v = tree.value(at: ["protocol", specKey]) { p.entries.append(try entry(key, v, path: "protocol.\(specKey)")) }

@@ -76,8 +76,8 @@ enum SpecSchema {
         "name": .string,
         "description": .string,
         "results": .string,
-        "dataset": .map(["kind": .oneOf(DatasetKind.allCases.map(\.rawValue)), "root": .path,
-                         "task": .oneOf(BreakHisTask.allCases.map(\.rawValue)), "test_root": .path], required: ["kind", "root"]),
+        "dataset": .map(settings(placed: .dataset).merging(["kind": .oneOf(DatasetKind.allCases.map(\.rawValue)), "root": .path,
+                         "task": .oneOf(BreakHisTask.allCases.map(\.rawValue)), "test_root": .path]) { _, b in b }, required: ["kind", "root"]),
         "protocol": .map([
             "folds": .int(2...100), "group_by": .oneOf(["image", "patient"]), "run_folds": .list(.int(0...99), nonEmpty: true),
             "zooms": .list(.oneOf(BreakHis.magnifications), nonEmpty: true),
@@ -87,7 +87,8 @@ enum SpecSchema {
         "model": .map(settings(placed: .model), required: []),
         "resources": Resources.shape,
         "ssl": .map(settings.merging(settings(placed: .ssl)) { a, _ in a }.merging(["checkpoint": .path, "resources": Resources.shape,
-                                      "dataset": .map(["kind": .oneOf(DatasetKind.allCases.map(\.rawValue)), "root": .path],
+                                      "dataset": .map(settings(placed: .dataset).merging(["kind": .oneOf(DatasetKind.allCases.map(\.rawValue)),
+                                                                                          "root": .path]) { _, b in b },
                                                       required: ["root"])]) { a, _ in a }, required: []),
         "modes": .list(.oneOf(modes), nonEmpty: true),
         "train": .map(settings.merging(Dictionary(uniqueKeysWithValues: modes.map {

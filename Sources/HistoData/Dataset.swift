@@ -26,6 +26,10 @@ public enum DatasetKind: String, CaseIterable, Codable, Sendable {
     case breakhis
     /// Any folder tree of images, no labels.
     case unlabeled
+    /// Whole slides tiled on the fly (tissue tiles only): `root/<class>/<slide>` labels each
+    /// slide's tiles with its folder, a flat folder of slides is unlabeled. Listed by the
+    /// Slides module (`Dataset.load(_:root:task:tiling:)`), which sets `Dataset.reader`.
+    case slides
 }
 
 /// The BreakHis classification task.
@@ -42,9 +46,12 @@ public struct Dataset: Sendable {
     public var root: URL
     public var classes: [String]
     public var samples: [Sample]
+    /// Reads samples that are not image files (tiles of whole slides); nil: every sample is
+    /// an image file decoded with `ImageDecoder`.
+    public var reader: (any SampleReader)?
 
-    public init(kind: DatasetKind, root: URL, classes: [String], samples: [Sample]) {
-        (self.kind, self.root, self.classes, self.samples) = (kind, root, classes, samples)
+    public init(kind: DatasetKind, root: URL, classes: [String], samples: [Sample], reader: (any SampleReader)? = nil) {
+        (self.kind, self.root, self.classes, self.samples, self.reader) = (kind, root, classes, samples, reader)
     }
 
     /// Reads a dataset from `root`.
@@ -61,6 +68,7 @@ public struct Dataset: Sendable {
             let files = try listImages(root)
             return Dataset(kind: .unlabeled, root: root, classes: [],
                            samples: files.map { Sample(path: ImageFiles.relativePath($0, to: root), label: nil) })
+        case .slides: throw DatasetError.needsTiling(root.path)
         }
     }
 
@@ -118,11 +126,17 @@ public struct Dataset: Sendable {
 
     /// The same dataset restricted to samples passing `keep`.
     public func filter(_ keep: (Sample) -> Bool) -> Dataset {
-        Dataset(kind: kind, root: root, classes: classes, samples: samples.filter(keep))
+        Dataset(kind: kind, root: root, classes: classes, samples: samples.filter(keep), reader: reader)
     }
 
     /// The absolute location of a sample's file.
     public func url(of s: Sample) -> URL { root.appendingPathComponent(s.path) }
+
+    /// A sample's pixels: through `reader` when the dataset has one, else its decoded file.
+    public func image(of s: Sample) throws -> RGBImage {
+        if let reader { return try reader.image(of: s) }
+        return try ImageDecoder.decode(url(of: s))
+    }
 }
 
 /// A dataset folder that does not have the expected layout.
@@ -133,6 +147,8 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
     case unexpectedClasses(String, found: [String], expected: [String])
     case badBreakHisName(String, reason: String)
     case noBreakHisImages(String)
+    /// `DatasetKind.slides` asked of the image loader (slides need the Slides module's tiling).
+    case needsTiling(String)
 
     public var description: String {
         switch self {
@@ -143,6 +159,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
             return "\(p): unexpected class folder(s) \(found.joined(separator: ", ")); expected some of \(expected.joined(separator: ", "))"
         case let .badBreakHisName(p, r): return "\(p): not a BreakHis file name (\(r)); expected e.g. SOB_B_A-14-22549AB-40-001.png"
         case .noBreakHisImages(let p): return "\(p): no BreakHis images (SOB_*.png) found"
+        case .needsTiling(let p): return "\(p): dataset kind slides is tiled by the Slides module (Dataset.load(_:root:task:tiling:))"
         }
     }
 }

@@ -46,7 +46,7 @@ public struct DatasetCheck: Sendable {
             var bad: [BadFile] = []
             while let range = state.next(8, of: total) {
                 for i in range {
-                    if let reason = Self.problem(decoding: dataset.url(of: samples[i])) {
+                    if let reason = Self.problem(reading: samples[i], of: dataset) {
                         bad.append(BadFile(path: dataset.displayPath(samples[i]), reason: reason))
                     }
                     state.finished(total: total, progress: progress)
@@ -68,6 +68,19 @@ public struct DatasetCheck: Sendable {
     static func problem(decoding url: URL) -> String? {
         do {
             _ = try ImageDecoder.decode(url)
+            return nil
+        } catch let e as ImageError {
+            return e.reason
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// Why a sample does not read (its file, or its tile through the dataset's reader), or nil.
+    static func problem(reading s: Sample, of dataset: Dataset) -> String? {
+        guard let reader = dataset.reader else { return problem(decoding: dataset.url(of: s)) }
+        do {
+            _ = try reader.image(of: s)
             return nil
         } catch let e as ImageError {
             return e.reason

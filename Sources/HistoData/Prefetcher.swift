@@ -115,13 +115,18 @@ public final class ImageCache: @unchecked Sendable {
 
     /// The decoded image at `url`, from the cache when present.
     public func image(_ url: URL) throws -> RGBImage {
+        try image(key: url.path) { try ImageDecoder.decode(url) }
+    }
+
+    /// The image cached under `key` (a sample's location), made by `load` when absent.
+    public func image(key: String, load: () throws -> RGBImage) throws -> RGBImage {
         lock.lock()
-        if let im = images[url.path] { lock.unlock(); return im }
+        if let im = images[key] { lock.unlock(); return im }
         lock.unlock()
-        let im = try ImageDecoder.decode(url)
+        let im = try load()
         lock.lock()
-        if bytes + im.pixels.count <= capacity, images[url.path] == nil {
-            images[url.path] = im
+        if bytes + im.pixels.count <= capacity, images[key] == nil {
+            images[key] = im
             bytes += im.pixels.count
         }
         lock.unlock()

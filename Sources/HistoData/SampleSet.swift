@@ -28,6 +28,10 @@ public struct SampleSet {
     public var heSlide: URL
     /// The IHC image (PNG).
     public var ihcImage: URL
+    /// Reads the H&E slide's level-0 pixels. `csit data sample` reads it through OpenSlide
+    /// (the Slides module, which HistoData cannot import); the default is HistoData's own
+    /// TIFF decoder, which gives the same pixels for the bundled slide (a test compares them).
+    public var slideReader: @Sendable (URL) throws -> RGBImage = { try ImageDecoder.decode($0) }
 
     public init(tileSize: Int, heSlide: URL, ihcImage: URL) {
         (self.tileSize, self.heSlide, self.ihcImage) = (tileSize, heSlide, ihcImage)
@@ -44,7 +48,7 @@ public struct SampleSet {
     public func tiles() throws -> [Tile] {
         var out: [Tile] = []
         for (source, url) in [(Source.he, heSlide), (.ihc, ihcImage)] {
-            let image = try ImageDecoder.decode(url)
+            let image = try source == .he ? slideReader(url) : ImageDecoder.decode(url)
             for r in 0..<(image.height / tileSize) {
                 for c in 0..<(image.width / tileSize) {
                     let t = image.cropped(top: r * tileSize, left: c * tileSize, height: tileSize, width: tileSize)

@@ -31,8 +31,13 @@ public struct TrainingData: Sendable {
     }
 
     func decode(_ i: Int) throws -> RGBImage {
-        let url = dataset.url(of: dataset.samples[i])
-        return try cache?.image(url) ?? ImageDecoder.decode(url)
+        let sample = dataset.samples[i]
+        guard let reader = dataset.reader else {
+            let url = dataset.url(of: sample)
+            return try cache?.image(url) ?? ImageDecoder.decode(url)
+        }
+        let key = dataset.url(of: sample).path
+        return try cache?.image(key: key) { try reader.image(of: sample) } ?? reader.image(of: sample)
     }
 
     /// The samples of a step's batch, or of `rows` of it (a data-parallel rank's share).

@@ -23,12 +23,7 @@ public struct Calibration: Sendable {
         url = (cacheDirectory ?? Self.defaultDirectory).appendingPathComponent("calibration.json")
     }
 
-    static var defaultDirectory: URL {
-        let env = ProcessInfo.processInfo.environment
-        if let d = env["CSIT_CACHE_DIR"], !d.isEmpty { return URL(fileURLWithPath: d) }
-        if let x = env["XDG_CACHE_HOME"], !x.isEmpty { return URL(fileURLWithPath: x).appendingPathComponent("csit") }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/csit")
-    }
+    static var defaultDirectory: URL { CacheFolder.url }
 
     /// The cache key of a model and workload on this machine.
     func key(_ c: CSiTConfig, _ w: CSiTConfig.Workload) -> String {

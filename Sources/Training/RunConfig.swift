@@ -95,6 +95,15 @@ public struct RunConfig: Equatable, Sendable {
     /// grouped folds) for per-epoch metrics, `best.safetensors` and early stopping; 0 keeps
     /// the published behaviour (those on the test split, said so in tables).
     public var validation = 0.0
+    // Whole slides (dataset slides only)
+    /// Microns per pixel of the tiles cut from slides.
+    public var slideMPP = 0.0
+    /// Tile side in pixels at `slideMPP`.
+    public var slideTile = 0
+    /// At most this many tiles per slide, sampled with `seed` (nil: every tissue tile).
+    public var tilesPerSlide: Int?
+    /// The least tissue share of a tile.
+    public var minTissue = 0.0
     // Optimisation
     public var epochs = 0
     public var batchSize = 0
@@ -161,6 +170,12 @@ public struct RunConfig: Equatable, Sendable {
             throw bad("loss_weighting", lossWeighting.rawValue, "uncertainty: the loss weighting applies to mode ssl only")
         }
         if dataset != .breakhis && task != .binary { throw bad("task", task.rawValue, "no task: it applies to BreakHis only (dataset \(dataset.rawValue))") }
+        if dataset != .slides {
+            let paper = RunSettings.paper(mode)
+            for setting in RunSetting.all where setting.placement == .dataset && setting.text(in: s) != setting.text(in: paper) {
+                throw bad(setting.key, setting.text(in: s) ?? "none", "unset: it tiles whole slides and applies to dataset slides only (dataset \(dataset.rawValue))")
+            }
+        }
         do { _ = try modelConfig() } catch let e as ModelConfigError { throw RunConfigError.model(e.description) }
     }
 }

@@ -20,7 +20,7 @@ public struct RunData: Sendable {
     ///
     /// - Throws: dataset and split errors naming the folder.
     public static func resolve(_ c: RunConfig) throws -> RunData {
-        var dataset = try Dataset.load(c.dataset, root: URL(fileURLWithPath: c.root), task: c.task)
+        var dataset = try c.loadDataset(root: c.root)
         if c.mode == .ssl {
             if let z = c.zoom { dataset = dataset.filter { $0.zoom == z } }
             return RunData(train: dataset, trainIndices: Array(dataset.samples.indices), test: nil, testIndices: [], manifest: nil,
@@ -52,7 +52,7 @@ public struct RunData: Sendable {
             return r
         }
         if let testRoot = c.testRoot {
-            let t = try Dataset.load(c.dataset, root: URL(fileURLWithPath: testRoot), task: c.task)
+            let t = try c.loadDataset(root: testRoot)
             guard t.classes == dataset.classes else {
                 throw RunConfigError.invalid(key: "test_root", value: testRoot, expected: "the classes \(dataset.classes.joined(separator: ", "))")
             }
@@ -107,7 +107,7 @@ public struct RunData: Sendable {
         guard let testRoot = c.testRoot else { return (m.contentHash, m.rows.count) }
         // A fixed test set is part of what the run computes: its listing joins the hash.
         guard FileManager.default.fileExists(atPath: testRoot) else { return (m.contentHash + "|test:missing:" + testRoot, m.rows.count) }
-        let t = try Dataset.load(c.dataset, root: URL(fileURLWithPath: testRoot), task: c.task)
+        let t = try c.loadDataset(root: testRoot)
         return (m.contentHash + "|test:" + listingHash(c.zoom.map { z in t.filter { $0.zoom == z } } ?? t), m.rows.count)
     }
 

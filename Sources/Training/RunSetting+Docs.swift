@@ -18,6 +18,7 @@ extension RunSetting {
             case .model: spec = "`model`"
             case .ssl: spec = "`ssl`"
             case .planned: spec = "planned"
+            case .dataset: spec = "`dataset`, `ssl.dataset`"
             case .commandLine: spec = "no"
             }
             let cells = ["`\(setting.key)`", setting.domain.expected + (setting.isOptional ? " or unset" : ""),

@@ -38,7 +38,7 @@ extension RunSetting {
                   placement: .planned, help: "SSL checkpoint to start from (le, mlp, ssl-ft; never for the random-init controls)."),
         // Data
         .value("dataset", \.config.dataset, .choice(DatasetKind.allCases.map(\.rawValue)), default: .imageFolder,
-               paper: [.ssl: .unlabeled], placement: .planned, help: "Dataset layout: imagefolder, nct, breakhis, unlabeled."),
+               paper: [.ssl: .unlabeled], placement: .planned, help: "Dataset layout: imagefolder, nct, breakhis, unlabeled, or slides (whole slides tiled on the fly: root/<class>/<slide>, or a flat folder for SSL)."),
         .value("root", \.config.root, .path, default: "", flag: "--data", aliases: ["--data-path", "--root"], placement: .planned,
                help: "Dataset root folder."),
         .value("task", \.config.task, .choice(BreakHisTask.allCases.map(\.rawValue)), default: .binary, placement: .planned,
@@ -58,6 +58,16 @@ extension RunSetting {
                help: "Share of each training split held out (stratified; patient-grouped with grouped folds) for per-epoch metrics, best.safetensors and early stopping; 0: none, those then use the test split as published."),
         .value("split_seed", \.config.splitSeed, .integer(0...Int(Int32.max)), default: 0, placement: .planned,
                help: "Seed of the folds, hold-out and label fraction."),
+        // Whole slides as data: the tiling of dataset slides (refused for other datasets, and
+        // in the run id for slides only, so no other run's id changes).
+        .value("slide_mpp", \.config.slideMPP, .number(0.01...100), default: 0.5, placement: .dataset,
+               help: "Slides: microns per pixel of the tiles (0.5 as NCT-CRC-HE, about 20×); read at the coarsest level at least as fine, resized."),
+        .value("slide_tile", \.config.slideTile, .integer(8...4096), default: 224, placement: .dataset,
+               help: "Slides: tile side in pixels at slide_mpp (non-overlapping grid over each slide)."),
+        .optional("tiles_per_slide", \.config.tilesPerSlide, .integer(1...10_000_000), placement: .dataset,
+                  help: "Slides: at most this many tissue tiles per slide, sampled with the run's seed (unset: all)."),
+        .value("min_tissue", \.config.minTissue, .number(0...1), default: 0.5, placement: .dataset,
+               help: "Slides: least share of a tile the tissue mask (Otsu on saturation) must cover."),
         // Optimisation
         .value("epochs", \.config.epochs, .integer(1...100_000), default: 50, paper: [.ssl: 10, .le: 10, .mlp: 10],
                help: "Training epochs."),

@@ -25,6 +25,9 @@ public struct RunSetting: @unchecked Sendable {
         case ssl
         /// Set by the planner from `dataset:`, `protocol:`, `modes:` and `ssl.checkpoint`.
         case planned
+        /// The `dataset:` block (and `ssl.dataset:`) under its own key: how whole slides are
+        /// tiled (dataset slides only; part of the run id only for slides).
+        case dataset
         /// Only on the command line or in the environment: a spec describes what to compute,
         /// not the machine it runs on.
         case commandLine

@@ -28,7 +28,8 @@ extension RunConfig: Codable {
     /// downstream run) are left out of the file; the run id keeps hashing every identity
     /// setting, so leaving them out changes no id. A setting added later
     /// (`RunSetting.omittedAtDefault`) enters the id only when it differs from its default,
-    /// so runs made before it existed keep theirs.
+    /// so runs made before it existed keep theirs. The slide tiling settings are written (and
+    /// hashed) for dataset slides only: runs on other datasets keep their ids.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: SettingKey.self)
         let s = RunSettings(config: self, execution: ExecutionConfig(placeholder: ()))
@@ -36,6 +37,7 @@ extension RunConfig: Codable {
         for setting in RunSetting.all where setting.role == .identity {
             if file && setting.key == "task" && dataset != .breakhis { continue }
             if file && setting.placement == .ssl && mode != .ssl { continue }
+            if setting.placement == .dataset && dataset != .slides { continue }
             if !file && setting.omittedAtDefault && setting.text(in: s) == setting.defaultText(for: mode) { continue }
             try setting.encode(s, &c)
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HistoData
+import Slides
 import TensorKit
 import Training
 
@@ -44,8 +45,10 @@ extension DataCommand {
         func run() throws {
             engine.apply()
             let listed: Dataset
-            do { listed = try Dataset.load(dataset, root: URL(fileURLWithPath: root), task: task) }
+            do { listed = try Dataset.load(dataset, root: URL(fileURLWithPath: root), task: task, tiling: SlideTiling()) }
             catch let e as DatasetError { throw ValidationError(e.description) }
+            catch let e as SlideDatasetError { throw ValidationError(e.description) }
+            catch let e as SlideError { throw ValidationError(e.description) }
             let check = DecodeProgress.check(listed)
             print(format == .json ? check.json() : check.report(), terminator: "")
             if !check.isClean { throw ExitCode(dataProblemStatus) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HistoData
+import Slides
 
 extension DatasetKind: ExpressibleByArgument {}
 extension BreakHisTask: ExpressibleByArgument {}
@@ -31,8 +32,11 @@ struct DataCommand: ParsableCommand {
         var task: BreakHisTask = .binary
 
         func load() throws -> Dataset {
-            do { return try Dataset.load(dataset, root: URL(fileURLWithPath: root), task: task) }
+            // Slides at the default tiling (slide_mpp 0.5, slide_tile 224, min_tissue 0.5).
+            do { return try Dataset.load(dataset, root: URL(fileURLWithPath: root), task: task, tiling: SlideTiling()) }
             catch let e as DatasetError { throw ValidationError(e.description) }
+            catch let e as SlideDatasetError { throw ValidationError(e.description) }
+            catch let e as SlideError { throw ValidationError(e.description) }
         }
     }
 
@@ -101,8 +105,9 @@ struct DataCommand: ParsableCommand {
 
         func run() throws {
             let src = URL(fileURLWithPath: source)
-            let set = SampleSet(tileSize: tile, heSlide: src.appendingPathComponent("cmu_small_region.svs"),
+            var set = SampleSet(tileSize: tile, heSlide: src.appendingPathComponent("cmu_small_region.svs"),
                                 ihcImage: src.appendingPathComponent("skimage_ihc.png"))
+            set.slideReader = { try Slide(path: $0.path).levelZero() }
             let s = try set.build(output: URL(fileURLWithPath: output))
             print("\(output): \(s.unlabeled) unlabeled patches; labeled "
                   + SampleSet.classes.map { "\($0) \(s.perClass[$0] ?? 0)" }.joined(separator: ", "))

@@ -3,6 +3,7 @@ import CSiTKit
 import Evaluation
 import Foundation
 import HistoData
+import Slides
 import TensorKit
 import Training
 
@@ -40,7 +41,7 @@ struct EvaluateCommand: ParsableCommand {
             guard let root else { throw ValidationError("--root is needed with a manifest CSV") }
             (ds, indices) = try ManifestReader.testSet(manifest: URL(fileURLWithPath: data), root: URL(fileURLWithPath: root))
         } else {
-            ds = try Dataset.load(dataset, root: URL(fileURLWithPath: data), task: task ?? .binary)
+            ds = try Dataset.load(dataset, root: URL(fileURLWithPath: data), task: task ?? .binary, tiling: SlideTiling())
             indices = Array(ds.samples.indices)
         }
         let predictor = try model.predictor(classes: nil, legacyClasses: ds.classes.count)

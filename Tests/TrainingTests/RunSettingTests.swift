@@ -65,10 +65,14 @@ final class RunSettingTests: XCTestCase {
     /// Changing any identity setting changes the run id; changing an execution setting never does.
     func testIdentitySettingsAndOnlyThoseChangeTheRunID() throws {
         for mode in RunConfig.Mode.allCases {
-            var base = RunSettings.paper(mode)
-            base.config.root = "data"
-            let id = try RunIdentity.id(base.config, dataSHA256: "d")
+            var plain = RunSettings.paper(mode)
+            plain.config.root = "data"
+            var slides = plain
+            slides.config.dataset = .slides
             for setting in RunSetting.all where setting.key != "mode" {
+                // The slide tiling is part of the id of slides runs only (tested in SlideSettingsTests).
+                let base = setting.placement == .dataset ? slides : plain
+                let id = try RunIdentity.id(base.config, dataSHA256: "d")
                 var s = base
                 try setting.apply(Self.otherValue(setting, in: s), to: &s)
                 let changed = try RunIdentity.id(s.config, dataSHA256: "d")
@@ -77,7 +81,8 @@ final class RunSettingTests: XCTestCase {
                 case .execution: XCTAssertEqual(changed, id, "\(setting.key) is execution but changes the id (\(mode))")
                 }
             }
-            XCTAssertNotEqual(try RunIdentity.id(base.config, dataSHA256: "e"), id, "the data hash is part of the id")
+            XCTAssertNotEqual(try RunIdentity.id(plain.config, dataSHA256: "e"), try RunIdentity.id(plain.config, dataSHA256: "d"),
+                              "the data hash is part of the id")
         }
     }
 
@@ -85,10 +90,13 @@ final class RunSettingTests: XCTestCase {
     func testEverySettingRoundTripsThroughJSONAndText() throws {
         for setting in RunSetting.all {
             var s = RunSettings.paper(.mlp)
+            // The slide tiling is written for slides runs only.
+            if setting.placement == .dataset { s.config.dataset = .slides }
             try setting.apply(Self.otherValue(setting, in: s), to: &s)
             let json = try JSONEncoder().encode(s)
             XCTAssertEqual(try JSONDecoder().decode(RunSettings.self, from: json), s, setting.key)
             var t = RunSettings.paper(.mlp)
+            t.config.dataset = s.config.dataset
             try t.set(setting.key, try XCTUnwrap(setting.text(in: s)))
             XCTAssertEqual(t, s, setting.key)
             let config = try JSONDecoder().decode(RunConfig.self, from: JSONEncoder().encode(s.config))
