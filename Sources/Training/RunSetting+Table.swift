@@ -60,10 +60,10 @@ extension RunSetting {
                help: "Seed of the folds, hold-out and label fraction."),
         // Whole slides as data: the tiling of dataset slides (refused for other datasets, and
         // in the run id for slides only, so no other run's id changes).
-        .value("slide_mpp", \.config.slideMPP, .number(0.01...100), default: 0.5, placement: .dataset,
-               help: "Slides: microns per pixel of the tiles (0.5 as NCT-CRC-HE, about 20×); read at the coarsest level at least as fine, resized."),
-        .value("slide_tile", \.config.slideTile, .integer(8...4096), default: 224, placement: .dataset,
-               help: "Slides: tile side in pixels at slide_mpp (non-overlapping grid over each slide)."),
+        .value("mpp", \.config.slideMPP, .number(0.01...100), default: 0.5, placement: .dataset,
+               help: "Slides: microns per pixel of the tiles (0.5 as NCT-CRC-HE, about 20×; csit slide predict --mpp); read at the coarsest level at least as fine, resized."),
+        .value("tile", \.config.slideTile, .integer(8...4096), default: 224, placement: .dataset,
+               help: "Slides: tile side in pixels at mpp (non-overlapping grid over each slide), as csit slide predict --tile."),
         .optional("tiles_per_slide", \.config.tilesPerSlide, .integer(1...10_000_000), placement: .dataset,
                   help: "Slides: at most this many tissue tiles per slide, sampled with the run's seed (unset: all)."),
         .value("min_tissue", \.config.minTissue, .number(0...1), default: 0.5, placement: .dataset,

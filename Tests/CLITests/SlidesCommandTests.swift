@@ -28,25 +28,25 @@ final class SlidesCommandTests: XCTestCase {
         let root = work.appendingPathComponent("archive")
         try slides(root, ["a.svs", "b.svs"])
         let cache = work.appendingPathComponent("cache")
-        var (status, out) = try CLIRunner.run(["train", "--mode", "ssl", "--dataset", "slides", "--data", root.path, "--slide-mpp", "0.5",
-                                               "--slide-tile", "64", "--tiles-per-slide", "8", "--min-tissue", "0.6", "--preset", "csit-tiny",
+        var (status, out) = try CLIRunner.run(["train", "--mode", "ssl", "--dataset", "slides", "--data", root.path, "--mpp", "0.5",
+                                               "--tile", "64", "--tiles-per-slide", "8", "--min-tissue", "0.6", "--preset", "csit-tiny",
                                                "--image-size", "32", "--token-stride", "8", "--epochs", "1", "--batch-size", "8",
                                                "--warmup-epochs", "0", "--output", work.appendingPathComponent("ssl").path],
                                               environment: ["CSIT_CACHE_DIR": cache.path])
         XCTAssertEqual(status, 0, out)
         XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("ssl/model.safetensors").path), out)
         let config = try String(contentsOf: work.appendingPathComponent("ssl/config.json"), encoding: .utf8)
-        for key in ["\"slide_mpp\"", "\"slide_tile\" : 64", "\"tiles_per_slide\" : 8", "\"min_tissue\" : 0.6"] {
+        for key in ["\"mpp\"", "\"tile\" : 64", "\"tiles_per_slide\" : 8", "\"min_tissue\" : 0.6"] {
             XCTAssertTrue(config.replacingOccurrences(of: "\": ", with: "\" : ").contains(key), "\(key) in \(config)")
         }
         // The two slides' tile indexes were cached.
         let cached = try FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent("slide-tiles").path)
         XCTAssertEqual(cached.count, 1, "one slide file behind both links, one tiling: \(cached)")
-        (status, out) = try CLIRunner.run(["train", "--mode", "ssl", "--dataset", "unlabeled", "--data", root.path, "--slide-mpp", "0.25",
+        (status, out) = try CLIRunner.run(["train", "--mode", "ssl", "--dataset", "unlabeled", "--data", root.path, "--mpp", "0.25",
                                            "--preset", "csit-tiny", "--image-size", "32", "--epochs", "1", "--batch-size", "8",
                                            "--output", work.appendingPathComponent("bad").path])
         XCTAssertNotEqual(status, 0)
-        XCTAssertTrue(out.contains("slide_mpp = 0.25: expected unset: it tiles whole slides and applies to dataset slides only"), out)
+        XCTAssertTrue(out.contains("mpp = 0.25: expected unset: it tiles whole slides and applies to dataset slides only"), out)
     }
 
     /// A labelled spec on class folders of slides plans and runs; a tiling key on an image
@@ -59,7 +59,7 @@ final class SlidesCommandTests: XCTestCase {
         try """
         name: slides
         results: \(results.path)
-        dataset: {kind: slides, root: \(root.path), slide_mpp: 0.5, slide_tile: 64, tiles_per_slide: 20, min_tissue: 0.5}
+        dataset: {kind: slides, root: \(root.path), mpp: 0.5, tile: 64, tiles_per_slide: 20, min_tissue: 0.5}
         model: {preset: csit-tiny, image_size: 32, token_stride: 8}
         modes: [ft]
         train: {epochs: 1, batch_size: 6, warmup_epochs: 0, mixup: 0, cutmix: 0}

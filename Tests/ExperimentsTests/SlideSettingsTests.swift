@@ -16,11 +16,11 @@ final class SlideSettingsTests: XCTestCase {
         XCTAssertEqual(defaults.config.slideTiling.tile, 224)
         XCTAssertNil(defaults.config.slideTiling.tilesPerSlide)
         XCTAssertEqual(defaults.config.slideTiling.minTissue, 0.5)
-        let explicit = try plan(slides.replacingOccurrences(of: "modes:", with: "  slide_mpp: 0.5\n  slide_tile: 224\n  min_tissue: 0.5\nmodes:"))
+        let explicit = try plan(slides.replacingOccurrences(of: "modes:", with: "  mpp: 0.5\n  tile: 224\n  min_tissue: 0.5\nmodes:"))
         XCTAssertEqual(explicit.runs.map(\.id), [defaults.id], "the defaults written out keep the id")
         let tilings = RunSetting.all.filter { $0.placement == .dataset }
-        XCTAssertEqual(tilings.map(\.key), ["slide_mpp", "slide_tile", "tiles_per_slide", "min_tissue"])
-        for (key, value) in [("slide_mpp", "0.25"), ("slide_tile", "64"), ("tiles_per_slide", "100"), ("min_tissue", "0.8")] {
+        XCTAssertEqual(tilings.map(\.key), ["mpp", "tile", "tiles_per_slide", "min_tissue"])
+        for (key, value) in [("mpp", "0.25"), ("tile", "64"), ("tiles_per_slide", "100"), ("min_tissue", "0.8")] {
             let r = try XCTUnwrap(plan(slides.replacingOccurrences(of: "modes:", with: "  \(key): \(value)\nmodes:")).runs.first)
             XCTAssertEqual(RunSetting.named(key)?.text(in: RunSettings(config: r.config, execution: r.execution)), value, key)
             XCTAssertNotEqual(r.id, defaults.id, "\(key) does not change the run id")
@@ -34,12 +34,12 @@ final class SlideSettingsTests: XCTestCase {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         let json = String(decoding: try e.encode(nct.config), as: UTF8.self)
-        for key in ["slide_mpp", "slide_tile", "tiles_per_slide", "min_tissue"] { XCTAssertFalse(json.contains(key), json) }
+        for key in ["mpp", "tile", "tiles_per_slide", "min_tissue"] { XCTAssertFalse(json.contains(key), json) }
         XCTAssertTrue(json.contains("\"dataset\":\"nct\""), json)
-        let bad = slides.replacingOccurrences(of: "kind: slides", with: "kind: nct").replacingOccurrences(of: "modes:", with: "  slide_tile: 64\nmodes:")
+        let bad = slides.replacingOccurrences(of: "kind: slides", with: "kind: nct").replacingOccurrences(of: "modes:", with: "  tile: 64\nmodes:")
         XCTAssertThrowsError(try plan(bad)) { e in
-            XCTAssertTrue("\(e)".contains("s.yaml:5:15: dataset.slide_tile (ft run)"), "\(e)")
-            XCTAssertTrue("\(e)".contains("slide_tile = 64: expected unset: it tiles whole slides and applies to dataset slides only (dataset nct)"), "\(e)")
+            XCTAssertTrue("\(e)".contains("s.yaml:5:9: dataset.tile (ft run)"), "\(e)")
+            XCTAssertTrue("\(e)".contains("tile = 64: expected unset: it tiles whole slides and applies to dataset slides only (dataset nct)"), "\(e)")
         }
         var config = RunConfig.paper(.ssl)
         config.root = "/x"
@@ -55,7 +55,7 @@ final class SlideSettingsTests: XCTestCase {
     /// Pretraining on the slides of the `dataset:` block tiles them as that block says; an
     /// `ssl.dataset` block tiles its own.
     func testSSLTakesTheTiling() throws {
-        let p = try plan(slides.replacingOccurrences(of: "[ft]", with: "[le]").replacingOccurrences(of: "modes:", with: "  slide_tile: 64\nmodes:"))
+        let p = try plan(slides.replacingOccurrences(of: "[ft]", with: "[le]").replacingOccurrences(of: "modes:", with: "  tile: 64\nmodes:"))
         let ssl = try XCTUnwrap(p.runs.first { $0.config.mode == .ssl })
         XCTAssertEqual(ssl.config.dataset, .slides)
         XCTAssertEqual(ssl.config.slideTile, 64)
