@@ -83,10 +83,15 @@ public final class Slide: @unchecked Sendable {
     /// Level-0 width and height.
     public var dimensions: (width: Int, height: Int) { (levels[0].width, levels[0].height) }
 
-    /// Microns per level-0 pixel (the mean of x and y), or `SlideError.noMPP`.
+    /// Microns per level-0 pixel (the mean of x and y).
+    ///
+    /// - Throws: `SlideError.noMPP` when none is recorded, `.implausibleMPP` for one outside
+    ///   0.01…1000 µm/px (every tile grid is computed from it).
     public func mpp() throws -> Double {
         guard let x = mppX, let y = mppY else { throw SlideError.noMPP(path: path) }
-        return (x + y) / 2
+        let m = (x + y) / 2
+        guard m.isFinite, (0.01...1000).contains(m) else { throw SlideError.implausibleMPP(path: path, mpp: m) }
+        return m
     }
 
     /// OpenSlide's current error for this handle (a read failed), nil when none.

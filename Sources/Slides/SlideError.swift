@@ -9,6 +9,8 @@ public enum SlideError: Error, CustomStringConvertible, Equatable {
     case damaged(path: String, reason: String)
     /// The slide records no pixel size (no `openslide.mpp-x/y`, no TIFF resolution tags).
     case noMPP(path: String)
+    /// A recorded pixel size no microscope scans at (a TIFF's 72 dpi default, a bad tag).
+    case implausibleMPP(path: String, mpp: Double)
     /// A region or level outside the slide.
     case badRegion(path: String, reason: String)
 
@@ -17,7 +19,7 @@ public enum SlideError: Error, CustomStringConvertible, Equatable {
     /// The file the error is about.
     public var path: String {
         switch self {
-        case .missing(let p), .notASlide(let p), .damaged(let p, _), .noMPP(let p), .badRegion(let p, _): return p
+        case .missing(let p), .notASlide(let p), .damaged(let p, _), .noMPP(let p), .implausibleMPP(let p, _), .badRegion(let p, _): return p
         }
     }
 
@@ -29,6 +31,8 @@ public enum SlideError: Error, CustomStringConvertible, Equatable {
             return "not a slide OpenSlide can read (expected Aperio SVS, Hamamatsu NDPI/VMS, MIRAX, Leica SCN, Philips TIFF, Ventana BIF, Sakura SVSLIDE or a generic tiled TIFF)"
         case let .damaged(_, r): return "truncated or damaged slide: \(r)"
         case .noMPP: return "the slide records no microns per pixel (no openslide.mpp-x/y or TIFF resolution); give it with --slide-mpp"
+        case let .implausibleMPP(_, m):
+            return "the slide records \(m) µm per pixel; expected 0.01 to 1000 (give the right one with --slide-mpp)"
         case let .badRegion(_, r): return r
         }
     }

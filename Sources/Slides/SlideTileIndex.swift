@@ -19,7 +19,7 @@ public struct SlideTileIndex: Codable, Equatable, Sendable {
     public var tiles: [SlideTile] { corners.map { SlideTile(x: $0[0], y: $0[1], level: level, size: readSize) } }
 
     /// Bumped when the tiling rule changes, so older cache entries are not read.
-    static let version = "slide-tiles-1"
+    static let version = "slide-tiles-2"
 
     /// The index of the slide at `path`, from the cache when it is current.
     ///
@@ -54,21 +54,18 @@ public struct SlideTileIndex: Codable, Equatable, Sendable {
     /// `tiling.minTissue` of the square. Read at the coarsest level at least as fine as the
     /// target (`Slide.level(forMPP:mpp:)`), a region of tile × target / level mpp pixels.
     public static func compute(_ slide: Slide, tiling: SlideTiling, maskSize: Int = 1024) throws -> SlideTileIndex {
-        let mpp = try slide.mpp()
-        let level = slide.level(forMPP: tiling.mpp, mpp: mpp)
-        let levelMPP = mpp * slide.levels[level].downsample
-        let readSize = max(1, Int((Double(tiling.tile) * tiling.mpp / levelMPP).rounded()))
-        let footprint = max(1, Int((Double(tiling.tile) * tiling.mpp / mpp).rounded()))
+        // The grid `csit slide predict` classifies (TileGrid): the same level rule, origins
+        // and tissue shares, so a model trained on slide tiles sees them as it predicts them.
+        let grid = TileGrid(slide: slide, mpp: try slide.mpp(), targetMPP: tiling.mpp, level: nil, tile: tiling.tile, stride: tiling.tile)
         let mask = try TissueMask(slide: slide, maxSize: maskSize)
-        let (W, H) = slide.dimensions
         var corners: [[Int]] = []
-        for y in stride(from: 0, through: H - footprint, by: footprint) {
-            for x in stride(from: 0, through: W - footprint, by: footprint)
-            where mask.fraction(x: x, y: y, width: footprint, height: footprint) >= tiling.minTissue {
-                corners.append([x, y])
+        for row in 0..<grid.rows {
+            for column in 0..<grid.columns where grid.tissueFraction(mask, column: column, row: row) >= tiling.minTissue {
+                let o = grid.origin(column: column, row: row)
+                corners.append([o.x, o.y])
             }
         }
-        return SlideTileIndex(level: level, readSize: readSize, footprint: footprint, corners: corners)
+        return SlideTileIndex(level: grid.level, readSize: grid.readSize, footprint: grid.level0Size, corners: corners)
     }
 
     /// At most `count` of `tiles`, drawn with `seed` for the slide named `slide` (different

@@ -16,13 +16,18 @@ struct SlideCommand: ParsableCommand {
     /// The slide's level-0 µm/px; `override` only for a slide that records none (a recorded
     /// one wins, and a line on stderr says the option was not used).
     static func mpp(_ slide: Slide, override: Double?) throws -> Double {
-        if slide.mppX != nil, let own = try? slide.mpp() {
+        if slide.mppX != nil, !(override != nil && (try? slide.mpp()) == nil) {
+            let own = try recorded(slide)
             if let override, override != own {
                 FileHandle.standardError.write(Data("\(slide.path): records \(own) µm/px; --slide-mpp \(override) is for slides that record none (not used)\n".utf8))
             }
             return own
         }
         if let override { return override }
+        return try recorded(slide)
+    }
+
+    static func recorded(_ slide: Slide) throws -> Double {
         do { return try slide.mpp() } catch let e as SlideError { throw ValidationError(e.description) }
     }
 

@@ -123,6 +123,21 @@ final class SlideTests: XCTestCase {
         XCTAssertTrue(SlideError.noMPP(path: url.path).description.contains("--slide-mpp"))
     }
 
+    /// A pixel size no scanner records (a bad resolution tag) is an error naming the slide,
+    /// not a grid of zero-sized tiles (whose count trapped).
+    func testImplausiblePixelSizeIsAnError() throws {
+        let url = work.appendingPathComponent("huge.tif")
+        try PyramidTIFF.write([PyramidTIFF.pattern(width: 64, height: 64, level: 0)], micronsPerPixel: 5000, to: url)
+        let s = try Slide(path: url.path)
+        let recorded = try XCTUnwrap(s.mppX)
+        XCTAssertEqual(recorded, 5000, accuracy: 1)
+        XCTAssertThrowsError(try s.mpp()) { e in
+            XCTAssertEqual(e as? SlideError, .implausibleMPP(path: url.path, mpp: (recorded + s.mppY!) / 2))
+            XCTAssertTrue("\(e)".hasPrefix("\(url.path): the slide records "), "\(e)")
+        }
+        XCTAssertThrowsError(try SlideTileIndex.compute(s, tiling: SlideTiling(mpp: 0.5, tile: 32, minTissue: 0.5)))
+    }
+
     func testTIFFResolutionFallback() {
         XCTAssertNil(Slide.tiffMPP(["tiff.XResolution": "20000"]))
         XCTAssertNil(Slide.tiffMPP(["tiff.XResolution": "20000", "tiff.ResolutionUnit": "none"]))
