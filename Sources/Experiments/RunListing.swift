@@ -38,7 +38,7 @@ public struct RunListing: Sendable {
 
     /// The runs of a plan (not started ones included), from its store.
     public static func load(plan: Plan, store: RunStore) -> RunListing {
-        make(plan.runs.map { ($0.id, $0.labels.first, $0.config) }, store: store)
+        make(plan.runs.map { ($0.id, RunLabel.shared($0.labels), $0.config) }, store: store)
     }
 
     /// The run folders of a results folder (labels from each run's `spec-entries.json`).
@@ -48,7 +48,7 @@ public struct RunListing: Sendable {
         let ids = ((try? FileManager.default.contentsOfDirectory(atPath: store.root.appendingPathComponent("runs").path)) ?? [])
             .filter { store.config($0) != nil }.sorted()
         guard !ids.isEmpty else { throw RunnerError.unknownRun("\(store.root.path): no run folders under runs/") }
-        return make(ids.map { ($0, store.specEntries($0).first, store.config($0)!) }, store: store)
+        return make(ids.map { ($0, RunLabel.shared(store.specEntries($0)), store.config($0)!) }, store: store)
     }
 
     static func make(_ runs: [(id: String, label: RunLabel?, config: RunConfig)], store: RunStore) -> RunListing {
@@ -102,5 +102,17 @@ public struct RunListing: Sendable {
         let wanted = Self.labelColumns + varyingKeys + ["accuracy", "macro_f1", "val_accuracy", "val_macro_f1"] + Self.timeColumns
         let present = Set(rows.flatMap(\.cells.keys))
         return wanted.filter { present.contains($0) || ["id", "mode", "state"].contains($0) }
+    }
+}
+
+extension RunLabel {
+    /// The label of a run several spec entries share (the SSL run every sweep point starts
+    /// from): the first entry's, with the sweep point "(N values)" when the entries differ
+    /// in it; nil without entries.
+    static func shared(_ labels: [RunLabel]) -> RunLabel? {
+        guard var l = labels.first else { return nil }
+        let sweeps = Set(labels.map(\.sweep))
+        if sweeps.count > 1 { l.sweep = "(\(sweeps.count) values)" }
+        return l
     }
 }

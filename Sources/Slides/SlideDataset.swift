@@ -51,7 +51,7 @@ public enum SlideDataset {
             samples += tiles.map { Sample(path: $0.samplePath(slide: path), label: label, group: path) }
         }
         guard !samples.isEmpty else {
-            throw SlideDatasetError.noTiles(root.path, tiling: "\(tiling.tile) px at \(tiling.mpp) µm/px with min_tissue \(tiling.minTissue)")
+            throw SlideDatasetError.noTiles(root.path, tiling: "\(tiling.tile) px at \(tiling.mpp) µm/px with tissue_threshold \(tiling.minTissue)")
         }
         return Dataset(kind: .slides, root: root, classes: classes, samples: samples,
                        reader: SlideTileReader(root: root, tile: tiling.tile))

@@ -24,7 +24,7 @@ public enum SlideDatasetError: Error, CustomStringConvertible, Equatable {
             return "\(p): slides both in class folders and directly in the root (\(loose.prefix(3).joined(separator: ", "))); put every slide in a class folder, or none"
         case .noMPP(let p):
             return "\(p): the slide records no microns per pixel (no openslide.mpp-x/y or TIFF resolution), so no tile can be cut at mpp; convert it with its pixel size or leave it out"
-        case let .noTiles(p, t): return "\(p): no slide has a tissue tile at \(t); lower min_tissue or tile"
+        case let .noTiles(p, t): return "\(p): no slide has a tissue tile at \(t); lower tissue_threshold or tile"
         case .badSample(let p): return "\(p): not a slide tile (expected <slide>@<x>,<y>,<level>,<size>)"
         }
     }

@@ -32,7 +32,7 @@ public enum SlideError: Error, CustomStringConvertible, Equatable {
         case let .damaged(_, r): return "truncated or damaged slide: \(r)"
         case .noMPP: return "the slide records no microns per pixel (no openslide.mpp-x/y or TIFF resolution); give it with --slide-mpp"
         case let .implausibleMPP(_, m):
-            return "the slide records \(m) µm per pixel; expected 0.01 to 1000 (give the right one with --slide-mpp)"
+            return "the slide records \(m) µm per pixel; expected 0.01 to 1000 (csit slide predict takes the right one with --slide-mpp)"
         case let .badRegion(_, r): return r
         }
     }

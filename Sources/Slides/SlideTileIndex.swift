@@ -18,7 +18,10 @@ public struct SlideTileIndex: Codable, Equatable, Sendable {
     /// The tiles, each as it is read.
     public var tiles: [SlideTile] { corners.map { SlideTile(x: $0[0], y: $0[1], level: level, size: readSize) } }
 
-    /// Bumped when the tiling rule changes, so older cache entries are not read.
+    /// The longer side of the thumbnail the tissue mask is computed on (part of the cache key).
+    public static let maskSize = 1024
+
+    /// Bumped when the tiling rule (TileGrid, TissueMask) changes, so older cache entries are not read.
     static let version = "slide-tiles-2"
 
     /// The index of the slide at `path`, from the cache when it is current.
@@ -34,9 +37,11 @@ public struct SlideTileIndex: Codable, Equatable, Sendable {
         let size = (attrs?[.size] as? NSNumber)?.int64Value ?? -1
         let mtime = (attrs?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
         let key = SHA256.hex([version, real, String(size), String(format: "%.6f", mtime),
-                              "\(tiling.mpp)", String(tiling.tile), "\(tiling.minTissue)"].joined(separator: "|"))
+                              "\(tiling.mpp)", String(tiling.tile), "\(tiling.minTissue)", "mask\(Self.maskSize)"].joined(separator: "|"))
         let file = (cacheFolder ?? CacheFolder.url).appendingPathComponent("slide-tiles/\(key).json")
-        if let data = try? Data(contentsOf: file), let index = try? JSONDecoder().decode(SlideTileIndex.self, from: data) {
+        // An entry that does not describe tiles (edited, damaged) is recomputed, not trusted.
+        if let data = try? Data(contentsOf: file), let index = try? JSONDecoder().decode(SlideTileIndex.self, from: data),
+           index.level >= 0, index.readSize > 0, index.footprint > 0, index.corners.allSatisfy({ $0.count == 2 }) {
             return (index, true)
         }
         let index = try compute(Slide(path: path), tiling: tiling)
@@ -53,10 +58,11 @@ public struct SlideTileIndex: Codable, Equatable, Sendable {
     /// at `tiling.mpp` over level 0, kept where the tissue mask covers at least
     /// `tiling.minTissue` of the square. Read at the coarsest level at least as fine as the
     /// target (`Slide.level(forMPP:mpp:)`), a region of tile × target / level mpp pixels.
-    public static func compute(_ slide: Slide, tiling: SlideTiling, maskSize: Int = 1024) throws -> SlideTileIndex {
+    public static func compute(_ slide: Slide, tiling: SlideTiling, maskSize: Int = SlideTileIndex.maskSize) throws -> SlideTileIndex {
         // The grid `csit slide predict` classifies (TileGrid): the same level rule, origins
         // and tissue shares, so a model trained on slide tiles sees them as it predicts them.
         let grid = TileGrid(slide: slide, mpp: try slide.mpp(), targetMPP: tiling.mpp, level: nil, tile: tiling.tile, stride: tiling.tile)
+        try grid.checkReadable(slide.path)
         let mask = try TissueMask(slide: slide, maxSize: maskSize)
         var corners: [[Int]] = []
         for row in 0..<grid.rows {

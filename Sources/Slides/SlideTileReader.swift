@@ -31,8 +31,21 @@ public final class SlideTileReader: SampleReader, @unchecked Sendable {
         guard let (path, t) = SlideTile.parse(sample.path) else {
             throw SlideDatasetError.badSample(root.appendingPathComponent(sample.path).path)
         }
-        let region = try slide(path).readRegion(x: t.x, y: t.y, level: t.level, width: t.size, height: t.size)
+        let region: RGBImage
+        do { region = try slide(path).readRegion(x: t.x, y: t.y, level: t.level, width: t.size, height: t.size) } catch SlideError.damaged(let p, let r) {
+            // OpenSlide's error sticks to the handle: the next read opens the slide afresh.
+            forget(path)
+            throw SlideError.damaged(path: p, reason: r)
+        }
         return t.size == tile ? region : ImageTransforms.resizeBicubic(region, width: tile, height: tile)
+    }
+
+    /// Closes the slide at `path` (when the last read holding it ends).
+    func forget(_ path: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        open[path] = nil
+        recent.removeAll { $0 == path }
     }
 
     /// Slides open now (for tests of the bound).

@@ -80,4 +80,22 @@ public struct TileGrid: Equatable, Sendable {
         let o = origin(column: column, row: row)
         return mask.fraction(x: o.x, y: o.y, width: level0Size, height: level0Size)
     }
+
+    /// Refuses a grid that could not be read in reasonable time or memory: a tile resampled
+    /// from more than 16× or less than 1/8 of its side in level pixels (a target far coarser
+    /// than the slide's coarsest level, or far finer than level 0), or more than 10⁸ tiles.
+    /// Prediction and slide datasets check it before anything is read or written.
+    ///
+    /// - Throws: `SlideError.badRegion` naming the slide, the tile and the level.
+    public func checkReadable(_ path: String) throws {
+        let ratio = scale / downsample   // level pixels per target pixel
+        guard (0.125...16).contains(ratio) else {
+            throw SlideError.badRegion(path: path, reason: String(format: "a %d px tile at %.4g µm/px is read from %.4g px of level %d (%.4g µm/px); "
+                                                                  + "expected 1/8 to 16 times the tile (choose an mpp nearer the slide's levels)",
+                                                                  tile, targetMPP, Double(tile) * ratio, level, mpp * downsample))
+        }
+        guard Double(columns) * Double(rows) <= 1e8 else {
+            throw SlideError.badRegion(path: path, reason: "\(columns) × \(rows) tiles; expected at most 10⁸ (larger tiles or stride)")
+        }
+    }
 }

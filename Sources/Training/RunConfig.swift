@@ -176,6 +176,16 @@ public struct RunConfig: Equatable, Sendable {
                 throw bad(setting.key, setting.text(in: s) ?? "none", "unset: it tiles whole slides and applies to dataset slides only (dataset \(dataset.rawValue))")
             }
         }
+        // A slide's tiles are near-copies of each other: a split by tile would test on the
+        // slides it trained (and selected) on.
+        if dataset == .slides && mode != .ssl {
+            if folds == nil && testRoot == nil {
+                throw bad("test_root", "none", "a test_root of other slides, or folds with group_by patient, for dataset slides (a hold-out by tile puts a slide's tiles in train and test)")
+            }
+            if (folds != nil || validation > 0) && !groupByPatient {
+                throw bad("group_by_patient", false, "true for dataset slides with folds or a validation split (every tile of a slide in one split)")
+            }
+        }
         do { _ = try modelConfig() } catch let e as ModelConfigError { throw RunConfigError.model(e.description) }
     }
 }

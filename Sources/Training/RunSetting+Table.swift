@@ -66,7 +66,7 @@ extension RunSetting {
                help: "Slides: tile side in pixels at mpp (non-overlapping grid over each slide), as csit slide predict --tile."),
         .optional("tiles_per_slide", \.config.tilesPerSlide, .integer(1...10_000_000), placement: .dataset,
                   help: "Slides: at most this many tissue tiles per slide, sampled with the run's seed (unset: all)."),
-        .value("min_tissue", \.config.minTissue, .number(0...1), default: 0.5, placement: .dataset,
+        .value("tissue_threshold", \.config.minTissue, .number(0...1), default: 0.5, placement: .dataset,
                help: "Slides: least share of a tile the tissue mask (Otsu on saturation) must cover."),
         // Optimisation
         .value("epochs", \.config.epochs, .integer(1...100_000), default: 50, paper: [.ssl: 10, .le: 10, .mlp: 10],

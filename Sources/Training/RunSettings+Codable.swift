@@ -37,7 +37,7 @@ extension RunConfig: Codable {
         for setting in RunSetting.all where setting.role == .identity {
             if file && setting.key == "task" && dataset != .breakhis { continue }
             if file && setting.placement == .ssl && mode != .ssl { continue }
-            if setting.placement == .dataset && dataset != .slides { continue }
+            if !has(setting) { continue }
             if !file && setting.omittedAtDefault && setting.text(in: s) == setting.defaultText(for: mode) { continue }
             try setting.encode(s, &c)
         }

@@ -108,7 +108,11 @@ extension RunConfig {
     /// `none`, …), by key: what listings and diffs show and match, in the words `--set` takes.
     public var settingTexts: [String: String] {
         let s = RunSettings(config: self, execution: ExecutionConfig())
-        return Dictionary(RunSetting.all.filter { $0.role == .identity }.compactMap { r in r.text(in: s).map { (r.key, $0) } },
+        return Dictionary(RunSetting.all.filter { $0.role == .identity && has($0) }.compactMap { r in r.text(in: s).map { (r.key, $0) } },
                           uniquingKeysWith: { a, _ in a })
     }
+
+    /// Whether the run has the setting at all: the slide tiling belongs to slide datasets
+    /// only (written, hashed, listed and compared for them alone).
+    public func has(_ setting: RunSetting) -> Bool { setting.placement != .dataset || dataset == .slides }
 }

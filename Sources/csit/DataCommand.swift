@@ -32,7 +32,7 @@ struct DataCommand: ParsableCommand {
         var task: BreakHisTask = .binary
 
         func load() throws -> Dataset {
-            // Slides at the default tiling (mpp 0.5, tile 224, min_tissue 0.5).
+            // Slides at the default tiling (mpp 0.5, tile 224, tissue_threshold 0.5).
             do { return try Dataset.load(dataset, root: URL(fileURLWithPath: root), task: task, tiling: SlideTiling()) }
             catch let e as DatasetError { throw ValidationError(e.description) }
             catch let e as SlideDatasetError { throw ValidationError(e.description) }

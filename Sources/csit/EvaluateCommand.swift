@@ -37,6 +37,11 @@ struct EvaluateCommand: ParsableCommand {
         // checkpoint without a card; a folder's count is checked against the card below, by name.
         var ds: Dataset
         var indices: [Int]
+        // A slide's tiles need the tiling the model was trained with, and a split that keeps
+        // slides apart: the run's own test split (csit run / csit train) has both.
+        if dataset == .slides {
+            throw ValidationError("--dataset slides: csit evaluate reads image folders; a slides run is evaluated on its test split by csit train or csit run, and whole slides are mapped by csit slide predict")
+        }
         if fromManifest {
             guard let root else { throw ValidationError("--root is needed with a manifest CSV") }
             (ds, indices) = try ManifestReader.testSet(manifest: URL(fileURLWithPath: data), root: URL(fileURLWithPath: root))

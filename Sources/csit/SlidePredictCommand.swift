@@ -86,7 +86,7 @@ struct SlidePredictCommand: ParsableCommand {
         let start = Date()
         let S = predictor.model.config.imageSize, side = tile ?? S
         let grid = TileGrid(slide: slide, mpp: slideMPP, targetMPP: mpp ?? 0.5, level: level, tile: side, stride: stride ?? side)
-        try Self.check(grid, slide: slide)
+        try wrap { try grid.checkReadable(slide.path) }
         let folder = URL(fileURLWithPath: output).appendingPathComponent(URL(fileURLWithPath: slide.path).deletingPathExtension().lastPathComponent)
         try SlideRunSettings(slide: slide, grid: grid, checkpointHash: checkpointHash, tissueThreshold: tissueThreshold,
                              batch: batch, thumbnail: thumbnail).claim(folder)
@@ -119,22 +119,6 @@ struct SlidePredictCommand: ParsableCommand {
                                cells.count, grid.count, grid.level, slideMPP * grid.downsample, grid.targetMPP,
                                classified, loopSeconds, Double(classified) / max(loopSeconds, 1e-9),
                                folder.path, Date().timeIntervalSince(start), SlideProgress.peakRSSMiB()))
-    }
-
-    /// Refuses, before anything is written, a grid that could not be read in reasonable time
-    /// or memory: a tile resampled from more than 16× or less than 1/8 of its side in level
-    /// pixels (a target far coarser than the slide's coarsest level, or far finer than level
-    /// 0), or more than 10⁸ tiles.
-    static func check(_ grid: TileGrid, slide: Slide) throws {
-        let ratio = grid.scale / grid.downsample   // level pixels per target pixel
-        guard (0.125...16).contains(ratio) else {
-            throw ValidationError(String(format: "%@: a %d px tile at %.4g µm/px is read from %.4g px of level %d (%.4g µm/px); expected 1/8 to 16 times "
-                                         + "the tile (choose an --mpp nearer the slide's levels)", slide.path, grid.tile, grid.targetMPP,
-                                         Double(grid.tile) * ratio, grid.level, grid.mpp * grid.downsample))
-        }
-        guard Double(grid.columns) * Double(grid.rows) <= 1e8 else {
-            throw ValidationError("\(slide.path): \(grid.columns) × \(grid.rows) tiles; expected at most 10⁸ (a larger --tile or --stride)")
-        }
     }
 
     /// Runs `body`, turning slide and tiles-file errors into one line.

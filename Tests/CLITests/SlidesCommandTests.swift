@@ -29,14 +29,14 @@ final class SlidesCommandTests: XCTestCase {
         try slides(root, ["a.svs", "b.svs"])
         let cache = work.appendingPathComponent("cache")
         var (status, out) = try CLIRunner.run(["train", "--mode", "ssl", "--dataset", "slides", "--data", root.path, "--mpp", "0.5",
-                                               "--tile", "64", "--tiles-per-slide", "8", "--min-tissue", "0.6", "--preset", "csit-tiny",
+                                               "--tile", "64", "--tiles-per-slide", "8", "--tissue-threshold", "0.6", "--preset", "csit-tiny",
                                                "--image-size", "32", "--token-stride", "8", "--epochs", "1", "--batch-size", "8",
                                                "--warmup-epochs", "0", "--output", work.appendingPathComponent("ssl").path],
                                               environment: ["CSIT_CACHE_DIR": cache.path])
         XCTAssertEqual(status, 0, out)
         XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("ssl/model.safetensors").path), out)
         let config = try String(contentsOf: work.appendingPathComponent("ssl/config.json"), encoding: .utf8)
-        for key in ["\"mpp\"", "\"tile\" : 64", "\"tiles_per_slide\" : 8", "\"min_tissue\" : 0.6"] {
+        for key in ["\"mpp\"", "\"tile\" : 64", "\"tiles_per_slide\" : 8", "\"tissue_threshold\" : 0.6"] {
             XCTAssertTrue(config.replacingOccurrences(of: "\": ", with: "\" : ").contains(key), "\(key) in \(config)")
         }
         // The two slides' tile indexes were cached.
@@ -47,6 +47,12 @@ final class SlidesCommandTests: XCTestCase {
                                            "--output", work.appendingPathComponent("bad").path])
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(out.contains("mpp = 0.25: expected unset: it tiles whole slides and applies to dataset slides only"), out)
+        // Found by review: evaluate on slides read tiles at another tiling, then failed on
+        // every sample; it is one line pointing to what evaluates slides.
+        (status, out) = try CLIRunner.run(["evaluate", "--checkpoint", work.appendingPathComponent("ssl/model.safetensors").path,
+                                           "--data", root.path, "--dataset", "slides", "--output", work.appendingPathComponent("ev").path])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(out.hasPrefix("Error: --dataset slides: csit evaluate reads image folders"), out)
     }
 
     /// A labelled spec on class folders of slides plans and runs; a tiling key on an image
@@ -54,13 +60,16 @@ final class SlidesCommandTests: XCTestCase {
     func testSpecOnSlidesPlansAndRuns() throws {
         let root = work.appendingPathComponent("slides")
         try slides(root, ["normal/n1.svs", "tumor/t1.svs"])
+        let test = work.appendingPathComponent("test-slides")
+        try slides(test, ["normal/n2.svs", "tumor/t2.svs"])
         let results = work.appendingPathComponent("res")
         let spec = work.appendingPathComponent("slides.yaml")
         try """
         name: slides
         results: \(results.path)
-        dataset: {kind: slides, root: \(root.path), mpp: 0.5, tile: 64, tiles_per_slide: 20, min_tissue: 0.5}
+        dataset: {kind: slides, root: \(root.path), test_root: \(test.path), mpp: 0.5, tile: 64, tiles_per_slide: 20, tissue_threshold: 0.5}
         model: {preset: csit-tiny, image_size: 32, token_stride: 8}
+        protocol: {validation: 0}
         modes: [ft]
         train: {epochs: 1, batch_size: 6, warmup_epochs: 0, mixup: 0, cutmix: 0}
         """.write(to: spec, atomically: true, encoding: .utf8)
@@ -88,13 +97,24 @@ final class SlidesCommandTests: XCTestCase {
         dataset:
           kind: nct
           root: Tests/HistoDataTests/Fixtures/nct
-          min_tissue: 0.3
+          tissue_threshold: 0.3
         model: {preset: csit-tiny, image_size: 32, token_stride: 8}
         modes: [ft]
         """.write(to: wrong, atomically: true, encoding: .utf8)
         (status, out) = try CLIRunner.run(["plan", wrong.path])
         XCTAssertNotEqual(status, 0)
-        XCTAssertTrue(out.contains("wrong.yaml:6:15: dataset.min_tissue"), out)
+        XCTAssertTrue(out.contains("wrong.yaml:6:21: dataset.tissue_threshold"), out)
         XCTAssertTrue(out.contains("applies to dataset slides only (dataset nct)"), out)
+        // Found by review: a hold-out by tile, or folds and validation by tile, put tiles of
+        // one slide in train and test.
+        for (protocolText, expected) in [("protocol: {validation: 0}", "test_root = none: expected a test_root of other slides, or folds with group_by patient"),
+                                         ("protocol: {folds: 2}", "group_by_patient = false: expected true for dataset slides")] {
+            try (String(contentsOf: spec, encoding: .utf8).replacingOccurrences(of: "test_root: \(test.path), ", with: "")
+                .replacingOccurrences(of: "protocol: {validation: 0}", with: protocolText))
+                .write(to: wrong, atomically: true, encoding: .utf8)
+            (status, out) = try CLIRunner.run(["plan", wrong.path])
+            XCTAssertNotEqual(status, 0, out)
+            XCTAssertTrue(out.contains(expected), out)
+        }
     }
 }

@@ -6,7 +6,7 @@ import Training
 /// The slide tiling settings (`placement: .dataset`): set in `dataset:`, in the run id of
 /// slides runs only, refused at their line for any other dataset.
 final class SlideSettingsTests: XCTestCase {
-    let slides = "name: s\ndataset:\n  kind: slides\n  root: /nowhere\nmodes: [ft]\n"
+    let slides = "name: s\ndataset:\n  kind: slides\n  root: /nowhere\n  test_root: /nowhere-test\nmodes: [ft]\nprotocol:\n  validation: 0\n"
 
     func plan(_ yaml: String) throws -> Plan { try Plan.make(try ExperimentSpec.parse(yaml, file: "s.yaml", checkPaths: false)) }
 
@@ -16,11 +16,11 @@ final class SlideSettingsTests: XCTestCase {
         XCTAssertEqual(defaults.config.slideTiling.tile, 224)
         XCTAssertNil(defaults.config.slideTiling.tilesPerSlide)
         XCTAssertEqual(defaults.config.slideTiling.minTissue, 0.5)
-        let explicit = try plan(slides.replacingOccurrences(of: "modes:", with: "  mpp: 0.5\n  tile: 224\n  min_tissue: 0.5\nmodes:"))
+        let explicit = try plan(slides.replacingOccurrences(of: "modes:", with: "  mpp: 0.5\n  tile: 224\n  tissue_threshold: 0.5\nmodes:"))
         XCTAssertEqual(explicit.runs.map(\.id), [defaults.id], "the defaults written out keep the id")
         let tilings = RunSetting.all.filter { $0.placement == .dataset }
-        XCTAssertEqual(tilings.map(\.key), ["mpp", "tile", "tiles_per_slide", "min_tissue"])
-        for (key, value) in [("mpp", "0.25"), ("tile", "64"), ("tiles_per_slide", "100"), ("min_tissue", "0.8")] {
+        XCTAssertEqual(tilings.map(\.key), ["mpp", "tile", "tiles_per_slide", "tissue_threshold"])
+        for (key, value) in [("mpp", "0.25"), ("tile", "64"), ("tiles_per_slide", "100"), ("tissue_threshold", "0.8")] {
             let r = try XCTUnwrap(plan(slides.replacingOccurrences(of: "modes:", with: "  \(key): \(value)\nmodes:")).runs.first)
             XCTAssertEqual(RunSetting.named(key)?.text(in: RunSettings(config: r.config, execution: r.execution)), value, key)
             XCTAssertNotEqual(r.id, defaults.id, "\(key) does not change the run id")
@@ -34,18 +34,18 @@ final class SlideSettingsTests: XCTestCase {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         let json = String(decoding: try e.encode(nct.config), as: UTF8.self)
-        for key in ["mpp", "tile", "tiles_per_slide", "min_tissue"] { XCTAssertFalse(json.contains(key), json) }
+        for key in ["mpp", "tile", "tiles_per_slide", "tissue_threshold"] { XCTAssertFalse(json.contains(key), json) }
         XCTAssertTrue(json.contains("\"dataset\":\"nct\""), json)
         let bad = slides.replacingOccurrences(of: "kind: slides", with: "kind: nct").replacingOccurrences(of: "modes:", with: "  tile: 64\nmodes:")
         XCTAssertThrowsError(try plan(bad)) { e in
-            XCTAssertTrue("\(e)".contains("s.yaml:5:9: dataset.tile (ft run)"), "\(e)")
+            XCTAssertTrue("\(e)".contains("s.yaml:6:9: dataset.tile (ft run)"), "\(e)")
             XCTAssertTrue("\(e)".contains("tile = 64: expected unset: it tiles whole slides and applies to dataset slides only (dataset nct)"), "\(e)")
         }
         var config = RunConfig.paper(.ssl)
         config.root = "/x"
         config.minTissue = 0.2
         XCTAssertThrowsError(try config.validate()) {
-            XCTAssertEqual($0 as? RunConfigError, .invalid(key: "min_tissue", value: "0.2",
+            XCTAssertEqual($0 as? RunConfigError, .invalid(key: "tissue_threshold", value: "0.2",
                                                           expected: "unset: it tiles whole slides and applies to dataset slides only (dataset unlabeled)"))
         }
         config.dataset = .slides

@@ -121,6 +121,26 @@ final class SlideDatasetTests: XCTestCase {
         let third = try SlideTileIndex.load(path: url.path, tiling: tiling, cacheFolder: cache)
         XCTAssertFalse(third.cached)
         XCTAssertEqual(third.index.corners.count, 48)
+        // Found by review: an edited entry whose corner has one number trapped; it is recomputed.
+        let entries = try FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent("slide-tiles").path)
+        for e in entries {
+            try Data(#"{"level":0,"readSize":224,"footprint":224,"corners":[[5]]}"#.utf8)
+                .write(to: cache.appendingPathComponent("slide-tiles/\(e)"))
+        }
+        let fourth = try SlideTileIndex.load(path: url.path, tiling: tiling, cacheFolder: cache)
+        XCTAssertFalse(fourth.cached)
+        XCTAssertEqual(fourth.index, third.index)
+        XCTAssertEqual(fourth.index.tiles.count, 48)
+    }
+
+    /// Found by review: a tiny mpp made millions of one-pixel tiles (GBs of memory, no
+    /// warning); the grid is refused as `csit slide predict` refuses it, naming the slide.
+    func testUnreadableGridsAreRefused() throws {
+        let url = work.appendingPathComponent("flat/a.tif")
+        try writeSlide(url)
+        XCTAssertThrowsError(try SlideTileIndex.load(path: url.path, tiling: SlideTiling(mpp: 0.01, tile: 8, minTissue: 0), cacheFolder: cache)) { e in
+            XCTAssertTrue("\(e)".hasPrefix("\(url.path): a 8 px tile at 0.01 µm/px is read from 0.32 px of level 0"), "\(e)")
+        }
     }
 
     /// Class folders label their slides; the bundled Aperio SVS (a link) tiles beside a
